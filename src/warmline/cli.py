@@ -1,0 +1,222 @@
+"""The `warmline` command: a thin shell over the library; every command opens library objects and calls them."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from warmline.errors import ManyErrors, WarmlineError
+
+app = typer.Typer(
+    name="warmline",
+    help="Empathy in contact-center conversations, measured and coached.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit code for bad input or configuration (a WarmlineError).
+EXIT_BAD_INPUT = 2
+
+
+def reports_errors(func: F) -> F:
+    """Turn a WarmlineError into a clear message on stderr and exit code 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ManyErrors as exc:
+            for e in exc.errors:
+                err_console.print(f"[red]error[/red] {_escape(str(e))}", highlight=False)
+            err_console.print(f"{len(exc.errors)} invalid record(s)", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except WarmlineError as exc:
+            err_console.print(f"[red]error[/red] {_escape(str(exc))}", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="Input format, or 'auto' to detect it from content (see `warmline formats`).")
+]
+SkipInvalidOption = Annotated[
+    bool, typer.Option("--skip-invalid", help="Report bad records but exit 0 when the good ones were processed.")
+]
+
+
+@app.command()
+@reports_errors
+def analyze(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of conversations.", show_default=False)],
+    format: FormatOption = "auto",
+    output: Annotated[OutputFormat, typer.Option("--output", "-o", help="What to write.")] = OutputFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of standard output (needed for parquet).")
+    ] = None,
+    skip_invalid: SkipInvalidOption = False,
+    analysers: Annotated[
+        list[str] | None, typer.Option("--analyser", "-a", help="Run only these analysers (versioned names).")
+    ] = None,
+    include_embeddings: Annotated[
+        bool, typer.Option("--include-embeddings", help="Keep turn embeddings in JSON output.")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(help="Conversations per batch.")] = 64,
+) -> None:
+    """Read conversations, run the analyser pipeline, and print a summary or write the annotations."""
+    from warmline.io.base import expand_paths, iter_conversations
+    from warmline.pipeline import Pipeline
+    from warmline.report.terminal import print_summary
+
+    errors: list[WarmlineError] = []
+    pipeline = Pipeline.from_names(analysers, batch_size=batch_size) if analysers else Pipeline.default(batch_size=batch_size)
+    files = expand_paths(paths)
+    conversations = iter_conversations(files, format=format, on_error=errors.append)
+    with _progress(len(files)) as advance:
+        analyses = list(pipeline.analyse_stream(_counting(conversations, advance)))
+
+    if output is OutputFormat.table:
+        print_summary(analyses, Console())
+    else:
+        _write(analyses, output, out, include_embeddings=include_embeddings)
+
+    if errors:
+        for e in errors:
+            err_console.print(f"[red]error[/red] {_escape(str(e))}", highlight=False)
+        err_console.print(
+            f"{len(errors)} invalid record(s); {len(analyses)} conversation(s) processed", highlight=False
+        )
+        if not skip_invalid:
+            raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+@reports_errors
+def convert(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of conversations.", show_default=False)],
+    format: FormatOption = "auto",
+    output: Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.")] = OutputFormat.jsonl,
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (standard output if omitted).")] = None,
+    skip_invalid: SkipInvalidOption = False,
+) -> None:
+    """Convert conversations from any supported format to warmline JSON, JSONL, CSV or Parquet."""
+    from warmline.io.base import load
+
+    result = load(paths, format=format)
+    if output is OutputFormat.table:
+        raise WarmlineError("choose json, jsonl, csv or parquet", field="--output")
+    _write(result.conversations, output, out, include_embeddings=False)
+    if result.errors and not skip_invalid:
+        raise ManyErrors(result.errors)
+    for e in result.errors:
+        err_console.print(f"[yellow]skipped[/yellow] {_escape(str(e))}", highlight=False)
+
+
+@app.command()
+def formats() -> None:
+    """List the input formats warmline reads and the output formats it writes."""
+    from rich.table import Table
+
+    from warmline.io.base import exporters, importers
+
+    table = Table("input format", "what it reads")
+    for name, imp in sorted(importers().items()):
+        table.add_row(name, imp.description)
+    console = Console()
+    console.print(table)
+    console.print("output formats: " + ", ".join(sorted(exporters())))
+
+
+@app.command("analysers")
+def list_analysers() -> None:
+    """List the registered analysers by versioned name, with what they require and assign."""
+    from rich.table import Table
+
+    from warmline.analysers.base import registered
+    from warmline.pipeline import DEFAULT_ANALYSERS
+
+    table = Table("analyser", "default", "requires", "assigns")
+    for name, factory in sorted(registered().items()):
+        a = factory()
+        table.add_row(name, "yes" if name in DEFAULT_ANALYSERS else "", ", ".join(a.requires), ", ".join(a.assigns))
+    Console().print(table)
+
+
+def _write(items: list[Any], output: OutputFormat, out: Path | None, *, include_embeddings: bool) -> None:
+    from warmline.io.base import get_exporter
+
+    exporter: Any = get_exporter(output.value)
+    if hasattr(exporter, "include_embeddings"):
+        exporter = type(exporter)(include_embeddings=include_embeddings)
+    if out is not None:
+        exporter.write(items, out)
+    elif output is OutputFormat.parquet:
+        raise WarmlineError("parquet is binary: give a file with --out", field="--out")
+    else:
+        exporter.write(items, sys.stdout)
+
+
+class _progress:
+    """A progress bar on stderr when there are more than a handful of files or conversations."""
+
+    def __init__(self, files: int) -> None:
+        self.files = files
+        self._progress: Any = None
+
+    def __enter__(self) -> Callable[[int], None]:
+        if not err_console.is_terminal and not _force_progress():
+            return lambda n: None
+        from rich.progress import Progress
+
+        self._progress = Progress(console=err_console, transient=True)
+        self._progress.start()
+        task = self._progress.add_task("analysing", total=None)
+        return lambda n: self._progress.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _force_progress() -> bool:
+    import os
+
+    return os.environ.get("WARMLINE_PROGRESS") == "1"
+
+
+def _counting(items: Iterator[Any], advance: Callable[[int], None]) -> Iterator[Any]:
+    for item in items:
+        advance(1)
+        yield item
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Human-readable reports of analyses: the terminal summary (and, later, HTML)."""
