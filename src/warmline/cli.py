@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,7 +62,8 @@ class OutputFormat(StrEnum):
 
 
 FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="Input format, or 'auto' to detect it from content (see `warmline formats`).")
+    str,
+    typer.Option("--format", "-f", help="Input format, or 'auto' to detect it from content (see `warmline formats`)."),
 ]
 SkipInvalidOption = Annotated[
     bool, typer.Option("--skip-invalid", help="Report bad records but exit 0 when the good ones were processed.")
@@ -93,7 +94,9 @@ def analyze(
     from warmline.report.terminal import print_summary
 
     errors: list[WarmlineError] = []
-    pipeline = Pipeline.from_names(analysers, batch_size=batch_size) if analysers else Pipeline.default(batch_size=batch_size)
+    pipeline = (
+        Pipeline.from_names(analysers, batch_size=batch_size) if analysers else Pipeline.default(batch_size=batch_size)
+    )
     files = expand_paths(paths)
     conversations = iter_conversations(files, format=format, on_error=errors.append)
     with _progress(len(files)) as advance:

@@ -270,8 +270,11 @@ class Annotation:
 
     @classmethod
     def _from_fields(cls, data: Mapping[str, Any]) -> Annotation:
-        kwargs = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
-        if "evidence" in kwargs and kwargs["evidence"] is not None:
+        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
+        for key, value in kwargs.items():
+            if isinstance(value, list):  # JSON arrays come back as the model's tuples
+                kwargs[key] = tuple(value)
+        if kwargs.get("evidence") is not None:
             kwargs["evidence"] = tuple(Evidence.from_dict(e) for e in kwargs["evidence"])
         return cls(**kwargs)
 

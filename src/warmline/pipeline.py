@@ -91,7 +91,9 @@ class Pipeline:
         for analyser in self.analysers:
             results = analyser.annotate(conversations, found)
             if len(results) != len(conversations):
-                raise PipelineError(f"analyser {analyser.name} returned {len(results)} results for {len(conversations)} conversations")
+                raise PipelineError(
+                    f"analyser {analyser.name} returned {len(results)} results for {len(conversations)} conversations"
+                )
             for acc, new in zip(found, results, strict=True):
                 acc.extend(new)
         return [Analysis(c, tuple(a)) for c, a in zip(conversations, found, strict=True)]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
 
 from warmline.errors import EncodingError, FormatDetectionError, InvalidInputError, WarmlineError
-from warmline.model import Conversation
+from warmline.model import Conversation, Turn, renumber
 
 #: How many characters of a file the detectors see.
 SNIFF_CHARS = 64_000
@@ -25,6 +25,34 @@ class RecordError:
     """A bad record in a file: yielded by importers in place of the conversation it should have been."""
 
     error: WarmlineError
+
+
+def finalise_turns(turns: Iterable[Turn], *, where: str = "turns") -> tuple[tuple[Turn, ...], dict[str, object]]:
+    """The one policy every importer applies to the turns it read.
+
+    - Empty or whitespace-only turns are dropped (they carry nothing to analyse) and counted.
+    - A turn that ends before it starts is an error naming the turn.
+    - Overlapping turns are kept as they are: overtalk is what the talk metrics measure.
+    - Indexes are renumbered 0..n-1 in the order the source gave.
+
+    Returns the turns and the import notes for ``Conversation.metadata["import_notes"]`` (empty
+    when there is nothing to say).
+    """
+    kept: list[Turn] = []
+    dropped = 0
+    for position, turn in enumerate(turns):
+        if not turn.text.strip():
+            dropped += 1
+            continue
+        if turn.start is not None and turn.end is not None and turn.end < turn.start:
+            raise InvalidInputError(
+                f"turn ends ({turn.end:g}s) before it starts ({turn.start:g}s)", field=f"{where}[{position}].end"
+            )
+        kept.append(turn)
+    notes: dict[str, object] = {}
+    if dropped:
+        notes["dropped_empty_turns"] = dropped
+    return renumber(kept), notes
 
 
 @runtime_checkable

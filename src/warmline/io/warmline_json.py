@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from warmline.errors import InvalidInputError, WarmlineError
-from warmline.io.base import RecordError, iter_lines, read_text, register_exporter, register_importer
+from warmline.io.base import RecordError, finalise_turns, iter_lines, read_text, register_exporter, register_importer
 from warmline.model import Analysis, Conversation
 
 
@@ -26,7 +27,11 @@ def to_json_obj(item: object, *, include_embeddings: bool = False) -> dict[str, 
 
 
 def parse_record(obj: Any) -> Conversation:
-    return Conversation.from_dict(obj)
+    convo = Conversation.from_dict(obj)
+    turns, notes = finalise_turns(convo.turns)
+    if notes:
+        return replace(convo, turns=turns, metadata={**convo.metadata, "import_notes": notes})
+    return convo if turns == convo.turns else replace(convo, turns=turns)
 
 
 class WarmlineJSONImporter:
@@ -37,7 +42,7 @@ class WarmlineJSONImporter:
 
     def sniff(self, path: Path, head: str) -> float:
         start = head.lstrip()
-        if not start[:1] in ("{", "["):
+        if start[:1] not in ("{", "["):
             return 0.0
         if '"schema"' in head[:4000] and "warmline/" in head[:4000]:
             # JSONL also starts with "{": a second object on its own line means JSONL
@@ -52,7 +57,9 @@ class WarmlineJSONImporter:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from None
+            raise InvalidInputError(
+                f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
+            ) from None
         records = data if isinstance(data, list) else [data]
         for number, obj in enumerate(records, start=1):
             try:
@@ -86,7 +93,9 @@ class WarmlineJSONLImporter:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield RecordError(InvalidInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number))
+                yield RecordError(
+                    InvalidInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number)
+                )
                 continue
             try:
                 yield parse_record(obj)

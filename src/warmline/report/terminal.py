@@ -13,7 +13,7 @@ from warmline.model import Analysis, TalkMetrics
 def _fmt_seconds(value: float | None) -> str:
     if value is None:
         return "–"
-    minutes, seconds = divmod(int(round(value)), 60)
+    minutes, seconds = divmod(round(value), 60)
     return f"{minutes}:{seconds:02d}"
 
 
