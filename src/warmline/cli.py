@@ -59,6 +59,7 @@ class OutputFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     parquet = "parquet"
+    html = "html"
 
 
 FormatOption = Annotated[
@@ -104,6 +105,14 @@ def analyze(
 
     if output is OutputFormat.table:
         print_summary(analyses, Console())
+    elif output is OutputFormat.html:
+        from warmline.report.html import render_report, write_report
+
+        if out is None:
+            sys.stdout.write(render_report(analyses))
+        else:
+            written = write_report(analyses, out)
+            err_console.print(f"wrote {len(written)} file(s): {written[0]}", highlight=False)
     else:
         _write(analyses, output, out, include_embeddings=include_embeddings)
 
@@ -130,13 +139,40 @@ def convert(
     from warmline.io.base import load
 
     result = load(paths, format=format)
-    if output is OutputFormat.table:
+    if output in (OutputFormat.table, OutputFormat.html):
         raise WarmlineError("choose json, jsonl, csv or parquet", field="--output")
     _write(result.conversations, output, out, include_embeddings=False)
     if result.errors and not skip_invalid:
         raise ManyErrors(result.errors)
     for e in result.errors:
         err_console.print(f"[yellow]skipped[/yellow] {_escape(str(e))}", highlight=False)
+
+
+class ClassifyTask(StrEnum):
+    emotion = "emotion"
+    behaviours = "behaviours"
+
+
+@app.command()
+@reports_errors
+def classify(
+    task: Annotated[ClassifyTask, typer.Option("--task", help="What to classify.")],
+    input: Annotated[
+        Path | None,
+        typer.Option("--input", "-i", help="JSONL file of {id, text, context?} (standard input if omitted)."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Lines per model batch.")] = 64,
+) -> None:
+    """Classify single texts from JSONL: customer emotion, or agent behaviours with evidence."""
+    from warmline.classify import classify_lines, read_requests
+
+    lines = input.open(encoding="utf-8") if input is not None else sys.stdin
+    try:
+        for out_line in classify_lines(read_requests(lines, path=str(input or "<stdin>")), task.value, batch_size):
+            sys.stdout.write(out_line + "\n")
+    finally:
+        if input is not None:
+            lines.close()
 
 
 @app.command()
@@ -167,6 +203,12 @@ def list_analysers() -> None:
         a = factory()
         table.add_row(name, "yes" if name in DEFAULT_ANALYSERS else "", ", ".join(a.requires), ", ".join(a.assigns))
     Console().print(table)
+
+
+def DEFAULT_NAMES() -> tuple[str, ...]:
+    from warmline.pipeline import DEFAULT_ANALYSERS
+
+    return DEFAULT_ANALYSERS
 
 
 def _write(items: list[Any], output: OutputFormat, out: Path | None, *, include_embeddings: bool) -> None:

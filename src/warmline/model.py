@@ -248,6 +248,8 @@ class Annotation:
     """
 
     type: ClassVar[str] = "annotation"
+    #: True when a later turn may revise this turn's annotation (live sessions keep the latest).
+    revisable: ClassVar[bool] = False
     analyser: str
     turn_index: int | None
 
@@ -276,6 +278,9 @@ class Annotation:
                 kwargs[key] = tuple(value)
         if kwargs.get("evidence") is not None:
             kwargs["evidence"] = tuple(Evidence.from_dict(e) for e in kwargs["evidence"])
+        for key in ("sections", "items"):
+            if key in kwargs and kwargs[key] is not None:
+                kwargs[key] = tuple(_evidence_inside(v) for v in kwargs[key])
         return cls(**kwargs)
 
 
@@ -350,6 +355,76 @@ class Behaviour(Annotation):
 
 
 @dataclass(frozen=True, slots=True)
+class EmotionalMoment(Annotation):
+    """A customer turn whose negative emotion crossed the threshold, and how the agent answered it.
+
+    ``status`` is ``met`` (the agent acknowledged the feeling or reflected the issue back),
+    ``missed`` (went straight to process), ``mishandled`` (pity, dismissal or blame) or ``open``
+    (no agent turn yet: live sessions). ``turn_index`` is the customer turn that opened it.
+    """
+
+    type: ClassVar[str] = "emotional_moment"
+    revisable: ClassVar[bool] = True  # live sessions revise a moment as the agent answers it
+    emotion: str = ""
+    intensity: float = 0.0
+    sentiment: float = 0.0
+    status: str = "open"
+    response_turn_indexes: tuple[int, ...] = ()
+    behaviours: tuple[str, ...] = ()
+    reason: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    better_response: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentTrajectory(Annotation):
+    """Where the customer's sentiment went: start, end, lowest point, recovery and the turning point."""
+
+    type: ClassVar[str] = "sentiment_trajectory"
+    start: float | None = None
+    end: float | None = None
+    lowest: float | None = None
+    lowest_turn_index: int | None = None
+    recovery: float | None = None
+    turning_point_turn_index: int | None = None
+    timeline: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedPhrase(Annotation):
+    """An agent statement that repeats near word for word: in this conversation, across the agent's
+    conversations, or across the team. ``occurrences`` counts the repeats within ``scope``."""
+
+    type: ClassVar[str] = "scripted_phrase"
+    phrase: str = ""
+    scope: str = "conversation"
+    occurrences: int = 0
+    similarity: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Score(Annotation):
+    """A scorecard's result for a conversation: the 0–100 score and every item with its evidence.
+
+    ``items`` holds, per scorecard item: ``section``, ``item``, ``name``, ``kind``, ``weight``,
+    ``earned``, ``result`` (pass, fail, partial, n/a), ``formula`` (how the points were computed, in
+    words and numbers) and ``evidence``. ``auto_failed`` names the auto-fail items that fired.
+    """
+
+    type: ClassVar[str] = "score"
+    scorecard: str = ""
+    scorecard_version: str = ""
+    score: float = 0.0
+    max_points: float = 0.0
+    earned_points: float = 0.0
+    sections: tuple[Mapping[str, Any], ...] = ()
+    items: tuple[Mapping[str, Any], ...] = ()
+    auto_failed: tuple[str, ...] = ()
+    formula: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """A conversation and every annotation the pipeline produced for it."""
 
@@ -412,6 +487,13 @@ def _parse_seconds(value: Any, where: str) -> float | None:
     if value < 0:
         raise InvalidInputError(f"{value!r} is negative", field=where)
     return float(value)
+
+
+def _evidence_inside(item: Any) -> Any:
+    """Score items carry evidence lists inside mappings: give them back as Evidence tuples."""
+    if isinstance(item, Mapping) and isinstance(item.get("evidence"), list):
+        return {**item, "evidence": tuple(Evidence.from_dict(e) for e in item["evidence"])}
+    return item
 
 
 def _opt_str(value: Any) -> str | None:

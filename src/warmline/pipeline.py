@@ -5,8 +5,10 @@ One pipeline serves the CLI, the server, live sessions and batch jobs alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from itertools import islice
+from typing import Any
 
 from warmline.analysers.base import Analyser, create
 from warmline.errors import PipelineError
@@ -74,8 +76,12 @@ class Pipeline:
         self.batch_size = batch_size
 
     @classmethod
-    def from_names(cls, names: Iterable[str], *, batch_size: int = 64) -> Pipeline:
-        return cls([create(n) for n in names], batch_size=batch_size)
+    def from_names(
+        cls, names: Iterable[str], *, batch_size: int = 64, params: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> Pipeline:
+        """Build analysers by versioned name; ``params`` gives keyword arguments per analyser name."""
+        params = params or {}
+        return cls([create(n, **params.get(n, {})) for n in names], batch_size=batch_size)
 
     @classmethod
     def default(cls, *, batch_size: int = 64) -> Pipeline:
@@ -112,9 +118,64 @@ class Pipeline:
         """Annotate one new turn given the conversation so far (live coaching).
 
         ``prior`` holds the annotations already produced for earlier turns; analysers see those
-        plus what earlier analysers produced for this turn.
+        plus what earlier analysers produced for this turn. An annotation returned here may revise
+        one produced earlier (a moment that is now met, the conversation's running score):
+        ``merge_live`` keeps the latest.
         """
+        current = list(prior)
         new: list[Annotation] = []
         for analyser in self.analysers:
-            new.extend(analyser.annotate_turn(turn, history, [*prior, *new]))
+            found = analyser.annotate_turn(turn, history, current)
+            current = merge_live(current, found)
+            new.extend(found)
         return new
+
+    def live(self, conversation: Conversation) -> LiveAnalysis:
+        """A live analysis that grows one turn at a time, starting from ``conversation``'s turns."""
+        session = LiveAnalysis(self, replace(conversation, turns=()))
+        for turn in conversation.turns:
+            session.add_turn(turn)
+        return session
+
+
+def _key(a: Annotation) -> tuple[str, str, int | None] | None:
+    """What a revision replaces: same analyser, same kind, same turn. Behaviours and other multi-valued
+    annotations are never revised, so they have no key."""
+    if getattr(a, "revisable", False) or a.turn_index is None:
+        return (a.analyser, a.type, a.turn_index)
+    return None
+
+
+def merge_live(annotations: Sequence[Annotation], revisions: Sequence[Annotation]) -> list[Annotation]:
+    """``annotations`` with ``revisions`` added, each replacing the earlier one it revises."""
+    keys = {k for k in (_key(a) for a in revisions) if k is not None}
+    kept = [a for a in annotations if _key(a) not in keys] if keys else list(annotations)
+    return [*kept, *revisions]
+
+
+class LiveAnalysis:
+    """The running analysis of a conversation in progress: add turns as they come, read the state.
+
+    Examples
+    --------
+    >>> from warmline.model import Role
+    >>> live = Pipeline.default().live(Conversation(id="live-1"))
+    >>> new = live.add_turn(Turn(0, Role.CUSTOMER, "Hello?"))
+    >>> live.analysis().conversation.turns[0].text
+    'Hello?'
+    """
+
+    def __init__(self, pipeline: Pipeline, conversation: Conversation) -> None:
+        self.pipeline = pipeline
+        self.conversation = conversation
+        self.annotations: list[Annotation] = []
+
+    def add_turn(self, turn: Turn) -> list[Annotation]:
+        turn = replace(turn, index=len(self.conversation.turns))
+        new = self.pipeline.analyse_turn(turn, self.conversation, self.annotations)
+        self.conversation = self.conversation.with_turn(turn)
+        self.annotations = merge_live(self.annotations, new)
+        return new
+
+    def analysis(self) -> Analysis:
+        return Analysis(self.conversation, tuple(self.annotations))

@@ -1,0 +1,1 @@
+"""Live coaching: the statement library and (later) the nudge engine."""

@@ -1,0 +1,1 @@
+"""Scoring conversations: emotional moments, sentiment trajectory, scripted phrasing and QA scorecards."""
