@@ -32,7 +32,7 @@ def test_cli_every_command_has_help() -> None:
 
 def test_cli_analyze_json_has_talk_metrics(tmp_path: Path, voice_call: Conversation) -> None:
     path = _write(tmp_path, voice_call)
-    result = runner.invoke(app, ["analyze", str(path), "--output", "json"])
+    result = runner.invoke(app, ["analyze", str(path), "--output", "json", "-a", "warmline.talk_metrics.v1"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["id"] == "call-1"
@@ -44,7 +44,7 @@ def test_cli_analyze_json_has_talk_metrics(tmp_path: Path, voice_call: Conversat
 def test_cli_analyze_table_summary(tmp_path: Path, voice_call: Conversation, chat: Conversation) -> None:
     _write(tmp_path, voice_call, "a.json")
     _write(tmp_path, chat, "b.json")
-    result = runner.invoke(app, ["analyze", str(tmp_path)])
+    result = runner.invoke(app, ["analyze", str(tmp_path), "-a", "warmline.turn_stats.v1", "-a", "warmline.talk_metrics.v1"])
     assert result.exit_code == 0, result.output
     assert "call-1" in result.stdout and "chat-1" in result.stdout
     assert "2 conversation(s)" in result.stdout
@@ -55,12 +55,13 @@ def test_cli_bad_record_exit_2_names_file_and_field(tmp_path: Path) -> None:
     bad = dict(good, id="bad", turns=[{"role": "agnet", "text": "hi"}])
     path = tmp_path / "calls.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["analyze", str(path), "--output", "jsonl"])
+    fast = ["-a", "warmline.turn_stats.v1"]
+    result = runner.invoke(app, ["analyze", str(path), "--output", "jsonl", *fast])
     assert result.exit_code == 2
     assert json.loads(result.stdout.splitlines()[0])["id"] == "ok"
     assert "calls.jsonl:2" in result.stderr and "turns[0].role" in result.stderr
     assert "Traceback" not in result.output
-    assert runner.invoke(app, ["analyze", str(path), "--output", "jsonl", "--skip-invalid"]).exit_code == 0
+    assert runner.invoke(app, ["analyze", str(path), "--output", "jsonl", "--skip-invalid", *fast]).exit_code == 0
 
 
 def test_cli_missing_path_is_a_clear_error(tmp_path: Path) -> None:
@@ -73,3 +74,43 @@ def test_cli_formats_lists_importers() -> None:
     result = runner.invoke(app, ["formats"])
     assert result.exit_code == 0
     assert "warmline-json" in result.stdout and "warmline-jsonl" in result.stdout
+
+
+def test_cli_reference_in_docs_is_current() -> None:
+    import runpy
+    import sys
+
+    script = Path(__file__).parents[1] / "scripts" / "gen_cli_reference.py"
+    argv, sys.argv = sys.argv, [str(script), "--check"]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exit_:
+        assert exit_.code == 0, "docs/cli.md is stale: run .venv/bin/python scripts/gen_cli_reference.py"
+    finally:
+        sys.argv = argv
+
+
+def test_cli_bad_scorecard_fails_before_work(tmp_path: Path, chat: Conversation) -> None:
+    path = _write(tmp_path, chat)
+    card = tmp_path / "card.yaml"
+    card.write_text("id: x\nsections: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(path), "--scorecard", str(card)])
+    assert result.exit_code == 2
+    assert f"{card}: field 'sections': a scorecard needs at least one section" in result.stderr
+
+
+def test_cli_speaker_map_overrides_inferred_roles(tmp_path: Path) -> None:
+    path = tmp_path / "mono.txt"
+    path.write_text(
+        "Dana: Thank you for calling Northwind, this is Dana, how can I help?\n"
+        "Sam: Hi, my bill is wrong again.\n",
+        encoding="utf-8",
+    )
+    inferred = json.loads(runner.invoke(app, ["convert", str(path), "-o", "json"]).stdout)
+    assert [t["role"] for t in inferred["turns"]] == ["agent", "customer"]
+    assert inferred["metadata"]["role_inference"]["speakers"] == {"Dana": "agent", "Sam": "customer"}
+    mapped = runner.invoke(app, ["convert", str(path), "-o", "json", "--speaker-map", "Dana=customer",
+                                 "--speaker-map", "Sam=agent"])
+    assert [t["role"] for t in json.loads(mapped.stdout)["turns"]] == ["customer", "agent"]
+    bad = runner.invoke(app, ["convert", str(path), "--speaker-map", "Dana=boss"])
+    assert bad.exit_code == 2 and "role must be agent, customer, bot or system" in bad.stderr

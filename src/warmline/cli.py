@@ -66,6 +66,16 @@ FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Input format, or 'auto' to detect it from content (see `warmline formats`)."),
 ]
+SpeakerMapOption = Annotated[
+    list[str] | None,
+    typer.Option("--speaker-map", help="NAME=ROLE: the role of a speaker label (repeatable), e.g. Dana=agent."),
+]
+ColumnMapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column-map", help="FIELD=HEADER: which CSV column holds a field (repeatable), e.g. text=Utterance."
+    ),
+]
 SkipInvalidOption = Annotated[
     bool, typer.Option("--skip-invalid", help="Report bad records but exit 0 when the good ones were processed.")
 ]
@@ -76,6 +86,8 @@ SkipInvalidOption = Annotated[
 def analyze(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of conversations.", show_default=False)],
     format: FormatOption = "auto",
+    speaker_map: SpeakerMapOption = None,
+    column_map: ColumnMapOption = None,
     output: Annotated[OutputFormat, typer.Option("--output", "-o", help="What to write.")] = OutputFormat.table,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of standard output (needed for parquet).")
@@ -87,19 +99,28 @@ def analyze(
     include_embeddings: Annotated[
         bool, typer.Option("--include-embeddings", help="Keep turn embeddings in JSON output.")
     ] = False,
+    scorecard: Annotated[
+        Path | None,
+        typer.Option("--scorecard", help="A QA scorecard YAML file (default: warmline's empathy scorecard)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Conversations per batch.")] = 64,
 ) -> None:
     """Read conversations, run the analyser pipeline, and print a summary or write the annotations."""
     from warmline.io.base import expand_paths, iter_conversations
-    from warmline.pipeline import Pipeline
+    from warmline.pipeline import DEFAULT_ANALYSERS, Pipeline
     from warmline.report.terminal import print_summary
 
     errors: list[WarmlineError] = []
-    pipeline = (
-        Pipeline.from_names(analysers, batch_size=batch_size) if analysers else Pipeline.default(batch_size=batch_size)
-    )
+    params: dict[str, dict[str, Any]] = {}
+    if scorecard is not None:
+        from warmline.scoring.scorecard import Scorecard
+
+        Scorecard.load(scorecard)  # a bad scorecard fails before any work is done
+        params["warmline.empathy_score.v1"] = {"scorecard": scorecard}
+    pipeline = Pipeline.from_names(analysers or DEFAULT_ANALYSERS, batch_size=batch_size, params=params)
     files = expand_paths(paths)
-    conversations = iter_conversations(files, format=format, on_error=errors.append)
+    options = _importer_options(speaker_map, column_map)
+    conversations = iter_conversations(files, format=format, on_error=errors.append, options=options)
     with _progress(len(files)) as advance:
         analyses = list(pipeline.analyse_stream(_counting(conversations, advance)))
 
@@ -131,6 +152,8 @@ def analyze(
 def convert(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of conversations.", show_default=False)],
     format: FormatOption = "auto",
+    speaker_map: SpeakerMapOption = None,
+    column_map: ColumnMapOption = None,
     output: Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.")] = OutputFormat.jsonl,
     out: Annotated[Path | None, typer.Option("--out", help="Output file (standard output if omitted).")] = None,
     skip_invalid: SkipInvalidOption = False,
@@ -138,7 +161,7 @@ def convert(
     """Convert conversations from any supported format to warmline JSON, JSONL, CSV or Parquet."""
     from warmline.io.base import load
 
-    result = load(paths, format=format)
+    result = load(paths, format=format, options=_importer_options(speaker_map, column_map))
     if output in (OutputFormat.table, OutputFormat.html):
         raise WarmlineError("choose json, jsonl, csv or parquet", field="--output")
     _write(result.conversations, output, out, include_embeddings=False)
@@ -205,10 +228,27 @@ def list_analysers() -> None:
     Console().print(table)
 
 
-def DEFAULT_NAMES() -> tuple[str, ...]:
-    from warmline.pipeline import DEFAULT_ANALYSERS
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        key, sep, target = value.partition("=")
+        if not sep or not key.strip() or not target.strip():
+            raise WarmlineError(f"{value!r} is not NAME=VALUE", field=option)
+        pairs[key.strip()] = target.strip()
+    return pairs
 
-    return DEFAULT_ANALYSERS
+
+def _importer_options(speaker_map: list[str] | None, column_map: list[str] | None) -> dict[str, Any]:
+    from warmline.model import Role
+
+    speakers = _pairs(speaker_map, "--speaker-map")
+    for name, role in speakers.items():
+        if role.lower() not in {r.value for r in Role}:
+            raise WarmlineError(f"{name}={role}: role must be agent, customer, bot or system", field="--speaker-map")
+    return {
+        "speaker_map": {k: v.lower() for k, v in speakers.items()},
+        "column_map": _pairs(column_map, "--column-map"),
+    }
 
 
 def _write(items: list[Any], output: OutputFormat, out: Path | None, *, include_embeddings: bool) -> None:

@@ -8,10 +8,11 @@ good ones; the caller decides whether the bad ones fail the run (``--skip-invali
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol, runtime_checkable
+from typing import IO, Any, Protocol, runtime_checkable
 
 from warmline.errors import EncodingError, FormatDetectionError, InvalidInputError, WarmlineError
 from warmline.model import Conversation, Turn, renumber
@@ -212,16 +213,31 @@ class LoadResult:
     files: int = 0
 
 
+def configured(importer: Importer, options: Mapping[str, Any]) -> Importer:
+    """A new importer of the same format built with those ``options`` it accepts (``speaker_map``,
+    ``column_map``...); options a format does not take are ignored for it."""
+    if not options:
+        return importer
+    accepted = inspect.signature(type(importer)).parameters
+    kwargs = {k: v for k, v in options.items() if k in accepted and v}
+    return type(importer)(**kwargs) if kwargs else importer
+
+
 def iter_conversations(
     paths: Sequence[Path],
     *,
     format: str = "auto",
     on_error: Callable[[WarmlineError], None] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Iterator[Conversation]:
-    """Stream conversations from files and folders; bad records go to ``on_error`` (or raise)."""
+    """Stream conversations from files and folders; bad records go to ``on_error`` (or raise).
+
+    ``options`` configure the importers that accept them, e.g. ``{"speaker_map": {"Dana": "agent"}}``.
+    """
     for path in expand_paths(paths):
         try:
             importer = detect_format(path) if format == "auto" else get_importer(format)
+            importer = configured(importer, options or {})
             for record_no, item in enumerate(importer.read(path), start=1):
                 if isinstance(item, RecordError):
                     err = item.error.located(path=path, record=None if item.error.line else record_no)
@@ -242,7 +258,7 @@ def iter_conversations(
             on_error(err)
 
 
-def load(paths: Sequence[Path], *, format: str = "auto") -> LoadResult:
+def load(paths: Sequence[Path], *, format: str = "auto", options: Mapping[str, Any] | None = None) -> LoadResult:
     """Read every conversation from files and folders, collecting bad records instead of stopping.
 
     Examples
@@ -252,5 +268,7 @@ def load(paths: Sequence[Path], *, format: str = "auto") -> LoadResult:
     """
     result = LoadResult()
     result.files = len(expand_paths(paths))
-    result.conversations.extend(iter_conversations(paths, format=format, on_error=result.errors.append))
+    result.conversations.extend(
+        iter_conversations(paths, format=format, on_error=result.errors.append, options=options)
+    )
     return result

@@ -1,4 +1,4 @@
-"""The terminal summary `warmline analyze` prints by default: one row per conversation, then totals."""
+"""The terminal summary `warmline analyze` prints by default: one row per conversation, then the batch."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from warmline.model import Analysis, TalkMetrics
+from warmline.model import Analysis, EmotionalMoment, Score, SentimentTrajectory, TalkMetrics
+from warmline.report.views import batch_summary
 
 
 def _fmt_seconds(value: float | None) -> str:
@@ -17,29 +18,73 @@ def _fmt_seconds(value: float | None) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-def _fmt_ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
+def _moments(analysis: Analysis) -> str:
+    moments = analysis.of_type(EmotionalMoment)
+    if not moments:
+        return "–"
+    counts = {s: sum(1 for m in moments if m.status == s) for s in ("met", "missed", "mishandled")}
+    return f"[green]{counts['met']}[/]/[red]{counts['missed']}[/]/[red]{counts['mishandled']}[/]"
+
+
+def _score(analysis: Analysis) -> str:
+    score = analysis.first(Score)
+    if score is None:
+        return "–"
+    colour = "green" if score.score >= 70 else ("yellow" if score.score >= 45 else "red")
+    mark = " [red]auto-fail[/]" if score.auto_failed else ""
+    return f"[bold {colour}]{score.score:g}[/]{mark}"
+
+
+def _sentiment(analysis: Analysis) -> str:
+    t = analysis.first(SentimentTrajectory)
+    if t is None or t.start is None or t.end is None:
+        return "–"
+    return f"{t.start:+.1f} → {t.end:+.1f}"
 
 
 def print_summary(analyses: Sequence[Analysis], console: Console) -> None:
-    """Print one row per conversation with its talk metrics, and a footer with the count."""
+    """One row per conversation (score, moments met/missed/mishandled, sentiment, talk metrics), then
+    per-agent averages and the most-missed moment types when there are several conversations."""
     table = Table(title=f"warmline: {len(analyses)} conversation(s)", title_justify="left")
-    for column in ("conversation", "channel", "agent", "turns", "duration", "agent talk", "dead air", "interruptions"):
-        table.add_column(column, justify="left" if column in ("conversation", "channel", "agent") else "right")
+    table.add_column("conversation", overflow="fold")
+    table.add_column("agent")
+    table.add_column("ch")
+    table.add_column("score", justify="right")
+    table.add_column("moments\nmet/miss/bad", justify="right")
+    table.add_column("sentiment", justify="right")
+    table.add_column("length", justify="right")
+    table.add_column("interr.", justify="right")
     for analysis in analyses:
         convo = analysis.conversation
         metrics = analysis.first(TalkMetrics)
-        interruptions = "–"
-        if metrics is not None and metrics.agent_interruptions is not None:
-            interruptions = f"{metrics.agent_interruptions} by agent / {metrics.customer_interruptions} by customer"
         table.add_row(
             convo.id,
-            convo.channel.value,
             convo.agent_id or "–",
-            str(len(convo.turns)),
+            convo.channel.value,
+            _score(analysis),
+            _moments(analysis),
+            _sentiment(analysis),
             _fmt_seconds(metrics.duration if metrics else None),
-            _fmt_ratio(metrics.talk_ratio if metrics else None),
-            _fmt_seconds(metrics.silence_time if metrics else None),
-            interruptions,
+            "–" if metrics is None or metrics.agent_interruptions is None else str(metrics.agent_interruptions),
         )
     console.print(table)
+    if len(analyses) < 2:
+        return
+    summary = batch_summary(analyses)
+    if summary.mean_score is None:
+        return
+    agents = Table(title="per agent", title_justify="left")
+    for column in ("agent", "conversations", "mean score", "moments met/missed/mishandled"):
+        agents.add_column(column, justify="left" if column == "agent" else "right")
+    for a in summary.agents:
+        agents.add_row(
+            a.agent,
+            str(a.conversations),
+            "–" if a.mean_score is None else f"{a.mean_score:g}",
+            f"{a.moments['met']}/{a.moments['missed']}/{a.moments['mishandled']}",
+        )
+    console.print(agents)
+    if summary.missed_by_emotion:
+        most = ", ".join(f"{emotion} ({n})" for emotion, n in summary.missed_by_emotion)
+        console.print(f"most-missed moments: {most}")
+    console.print(f"mean empathy score: [bold]{summary.mean_score:g}[/] · `--output html --out report.html` shows why")
