@@ -92,7 +92,7 @@ def main() -> int:
 
     if (RATED / "ratings.json").exists():
         rated_map = json.loads((RATED / "ratings.json").read_text(encoding="utf-8"))
-        loaded = load([RATED])
+        loaded = load(sorted(p for p in RATED.glob("*.json") if p.name != "ratings.json"))
         by_file = {f"{c.id}.json": c for c in loaded.conversations}
         names = [n for n in sorted(rated_map) if n in by_file]
         rated_convos = [by_file[n] for n in names]
