@@ -24,8 +24,8 @@ demo: setup
 	$(BIN)/warmline analyze $(SAMPLES)
 
 lint: dev
-	$(BIN)/ruff check src tests training benchmarks
-	$(BIN)/ruff format --check src tests training benchmarks
+	$(BIN)/ruff check src tests training benchmarks scripts
+	$(BIN)/ruff format --check src tests training benchmarks scripts
 
 typecheck: dev
 	$(BIN)/mypy
