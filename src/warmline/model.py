@@ -142,6 +142,8 @@ class Conversation:
 
     def upto(self, index: int) -> Conversation:
         """The conversation as it stood before turn ``index`` (the history a live session sees)."""
+        if 0 <= index <= len(self.turns) and (index == 0 or self.turns[index - 1].index == index - 1):
+            return replace(self, turns=self.turns[:index])  # indexes are positions: slice
         return replace(self, turns=tuple(t for t in self.turns if t.index < index))
 
     def with_turn(self, turn: Turn) -> Conversation:
@@ -181,6 +183,8 @@ class Conversation:
         convo_id = data.get("id")
         if convo_id is None or (isinstance(convo_id, str) and not convo_id.strip()):
             raise InvalidInputError("a conversation needs an id", field="id")
+        if isinstance(convo_id, bool) or not isinstance(convo_id, str | int):
+            raise InvalidInputError(f"id must be a string, not {type(convo_id).__name__}", field="id")
         raw_turns = data.get("turns")
         if not isinstance(raw_turns, list):
             raise InvalidInputError("turns must be a list", field="turns")

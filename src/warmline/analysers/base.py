@@ -9,9 +9,11 @@ encoded once for every head.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from warmline.errors import PipelineError
 from warmline.model import Annotation, Conversation, Turn
@@ -41,11 +43,16 @@ class Analyser(Protocol):
 
 
 class TurnByTurn:
-    """Base for analysers that look at one turn at a time: ``annotate`` loops over ``annotate_turn``."""
+    """Base for analysers that look at one turn at a time: ``annotate`` loops over ``annotate_turn``.
+
+    Set ``uses_history = False`` when ``annotate_turn`` never reads the history: the batch loop then
+    skips building it, which keeps very long conversations linear.
+    """
 
     name = "warmline.base.v0"
     requires: tuple[str, ...] = ()
     assigns: tuple[str, ...] = ()
+    uses_history: ClassVar[bool] = True
 
     def annotate_turn(self, turn: Turn, history: Conversation, prior: Sequence[Annotation]) -> list[Annotation]:
         raise NotImplementedError
@@ -55,10 +62,14 @@ class TurnByTurn:
     ) -> list[list[Annotation]]:
         out: list[list[Annotation]] = []
         for convo, convo_prior in zip(conversations, prior, strict=True):
+            by_turn: dict[int | None, list[Annotation]] = defaultdict(list)
+            for a in convo_prior:
+                by_turn[a.turn_index].append(a)
+            no_history = replace(convo, turns=())
             found: list[Annotation] = []
             for turn in convo.turns:
-                turn_prior = [a for a in convo_prior if a.turn_index == turn.index]
-                found.extend(self.annotate_turn(turn, convo.upto(turn.index), turn_prior))
+                history = convo.upto(turn.index) if self.uses_history else no_history
+                found.extend(self.annotate_turn(turn, history, by_turn.get(turn.index, [])))
             out.append(found)
         return out
 

@@ -72,10 +72,21 @@ def _gaps(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _overlap(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Total time both sides talk, counting each pair of overlapping turns (one sweep, not all pairs)."""
+    events = sorted(
+        [(s, 0, 1) for s, _ in a] + [(e, 0, -1) for _, e in a] + [(s, 1, 1) for s, _ in b] + [(e, 1, -1) for _, e in b],
+        key=lambda ev: (ev[0], ev[2]),
+    )
+    open_a = open_b = 0
     total = 0.0
-    for a0, a1 in a:
-        for b0, b1 in b:
-            total += max(0.0, min(a1, b1) - max(a0, b0))
+    last = events[0][0] if events else 0.0
+    for time, side, delta in events:
+        total += open_a * open_b * (time - last)
+        last = time
+        if side == 0:
+            open_a += delta
+        else:
+            open_b += delta
     return total
 
 
@@ -180,11 +191,18 @@ class TalkMetricsAnalyser:
         """A turn that starts while the other party is still talking, and talks over them for a while."""
         found: list[dict[str, object]] = []
         ordered = sorted(spans, key=lambda s: (s.start, s.index))
-        for i, later in enumerate(ordered):
-            if later.role not in _TALKERS or later.words <= self.backchannel_words:
+        talking: list[_Span] = []  # earlier talker turns that may still overlap what comes next
+        for later in ordered:
+            # starts only increase: a turn that ends too soon for this one can't matter for later ones
+            talking = [s for s in talking if s.end - later.start >= self.min_interruption_overlap]
+            if later.role not in _TALKERS:
                 continue
-            for earlier in ordered[:i]:
-                if earlier.role not in _TALKERS or earlier.role is later.role:
+            candidates = list(talking)
+            talking.append(later)
+            if later.words <= self.backchannel_words:
+                continue
+            for earlier in candidates:
+                if earlier.role is later.role:
                     continue
                 overlap = min(earlier.end, later.end) - later.start
                 if earlier.start < later.start and overlap >= self.min_interruption_overlap:

@@ -22,6 +22,7 @@ class TurnStatsAnalyser(TurnByTurn):
     name = "warmline.turn_stats.v1"
     requires: tuple[str, ...] = ()
     assigns: tuple[str, ...] = ("turn_stats",)
+    uses_history = False
 
     def annotate_turn(self, turn: Turn, history: Conversation, prior: Sequence[Annotation]) -> list[Annotation]:
         return [

@@ -125,7 +125,7 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise EncodingError(
             f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {encoding}; "
-            "re-save the file as UTF-8 or pass --encoding (e.g. cp1252, latin-1)",
+            "re-save the file as UTF-8 (for example `iconv -f cp1252 -t utf-8 FILE > FILE.utf8`)",
             path=path,
             line=line,
         ) from None
@@ -143,7 +143,7 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]
             except UnicodeDecodeError as exc:
                 raise EncodingError(
                     f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not valid {encoding}; "
-                    "re-save the file as UTF-8 or pass --encoding (e.g. cp1252, latin-1)",
+                    "re-save the file as UTF-8 (for example `iconv -f cp1252 -t utf-8 FILE > FILE.utf8`)",
                     path=path,
                     line=number,
                 ) from None

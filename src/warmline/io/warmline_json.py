@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
-from warmline.errors import InvalidInputError, WarmlineError
-from warmline.io.base import RecordError, finalise_turns, iter_lines, read_text, register_exporter, register_importer
+from warmline.errors import EncodingError, InvalidInputError, WarmlineError
+from warmline.io.base import RecordError, finalise_turns, read_text, register_exporter, register_importer
 from warmline.model import Analysis, Conversation
 
 
@@ -87,20 +87,34 @@ class WarmlineJSONLImporter:
         return 0.0
 
     def read(self, path: Path) -> Iterator[Conversation | RecordError]:
-        for number, line in iter_lines(path):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield RecordError(
-                    InvalidInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number)
-                )
-                continue
-            try:
-                yield parse_record(obj)
-            except WarmlineError as exc:
-                yield RecordError(exc.located(path=path, line=number))
+        # each line is decoded on its own, so one bad byte costs one record, not the rest of the file
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    yield RecordError(
+                        EncodingError(
+                            f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not valid UTF-8; re-save the "
+                            "file as UTF-8 (for example `iconv -f cp1252 -t utf-8 FILE > FILE.utf8`)",
+                            path=path,
+                            line=number,
+                        )
+                    )
+                    continue
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield RecordError(
+                        InvalidInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number)
+                    )
+                    continue
+                try:
+                    yield parse_record(obj)
+                except WarmlineError as exc:
+                    yield RecordError(exc.located(path=path, line=number))
 
 
 class WarmlineJSONExporter:
