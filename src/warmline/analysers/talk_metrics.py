@@ -36,10 +36,9 @@ def _spans(turns: Sequence[Turn], *, spoken: bool) -> list[_Span]:
         if t.start is None:
             continue
         words = count_words(t.text)
-        if t.end is not None:
-            end = t.end
-        else:  # a chat message is an instant; speech lasts as long as its words take to say
-            end = t.start + words / WORDS_PER_SECOND if spoken else t.start
+        # without an end, a chat message is an instant; speech lasts as long as its words take to say
+        estimated = t.start + words / WORDS_PER_SECOND if spoken else t.start
+        end = t.end if t.end is not None else estimated
         spans.append(_Span(t.index, t.role, t.start, max(end, t.start), words))
     return spans
 
