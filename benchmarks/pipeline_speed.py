@@ -33,7 +33,7 @@ OUT = ROOT / "benchmarks" / "results" / "pipeline_speed.md"
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def live_latencies(pipeline: Pipeline, convos: list[Conversation]) -> list[float]:
@@ -66,7 +66,9 @@ def main() -> int:
     live = live_latencies(pipeline, convos)
 
     # model heads alone at batch 64
-    models = Pipeline.from_names(["warmline.embedding.v1", "warmline.customer_emotion.v1", "warmline.agent_behaviours.v1"])
+    models = Pipeline.from_names(
+        ["warmline.embedding.v1", "warmline.customer_emotion.v1", "warmline.agent_behaviours.v1"]
+    )
     texts_convos = [replace(c, id=f"{c.id}#{i}") for i in range(4) for c in convos]
     model_turns = sum(len(c.turns) for c in texts_convos)
     models.analyse(texts_convos[:2])
@@ -102,7 +104,8 @@ def main() -> int:
         f"| live per-turn latency, all analysers, p50 | {percentile(live, 50):.1f} ms |",
         f"| live per-turn latency, all analysers, p95 | {percentile(live, 95):.1f} ms |",
         f"| live per-turn latency, all analysers, p99 | {percentile(live, 99):.1f} ms |",
-        f"| VADER per turn, p50 / p95 (for scale) | {percentile(vader_ms, 50):.2f} / {percentile(vader_ms, 95):.2f} ms |",
+        f"| VADER per turn, p50 / p95 (for scale) | {percentile(vader_ms, 50):.2f} / "
+        f"{percentile(vader_ms, 95):.2f} ms |",
         f"| encoder + emotion + behaviours, batched | {model_tps:.0f} turns/s |",
         f"| full pipeline, batch of {len(batch)} conversations | {len(batch) / batch_s:.1f} conversations/s "
         f"({sum(len(c.turns) for c in batch) / batch_s:.0f} turns/s) |",

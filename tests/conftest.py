@@ -16,7 +16,13 @@ def voice_call() -> Conversation:
         agent_id="agent-maya",
         turns=(
             Turn(0, Role.AGENT, "Thanks for calling Northwind, this is Maya, how can I help?", start=0.0, end=3.5),
-            Turn(1, Role.CUSTOMER, "Hi, my internet has been down since this morning and I work from home.", start=4.0, end=9.0),
+            Turn(
+                1,
+                Role.CUSTOMER,
+                "Hi, my internet has been down since this morning and I work from home.",
+                start=4.0,
+                end=9.0,
+            ),
             Turn(2, Role.AGENT, "Okay, what's the account number?", start=8.0, end=10.0),
             Turn(3, Role.CUSTOMER, "It's 4471-2290.", start=10.5, end=12.0),
             Turn(4, Role.AGENT, "Let me check that for you, one moment.", start=12.5, end=14.5),
@@ -36,6 +42,8 @@ def chat() -> Conversation:
             Turn(1, Role.AGENT, "I'm sorry it hasn't arrived. Could you share the order number?", start=40.0),
             Turn(2, Role.CUSTOMER, "4471-2290", start=70.0),
             Turn(3, Role.CUSTOMER, "It was a birthday present.", start=75.0),
-            Turn(4, Role.AGENT, "Thank you. I can see it's held at the depot; I'll get it sent out today.", start=135.0),
+            Turn(
+                4, Role.AGENT, "Thank you. I can see it's held at the depot; I'll get it sent out today.", start=135.0
+            ),
         ),
     )

@@ -44,7 +44,9 @@ def test_cli_analyze_json_has_talk_metrics(tmp_path: Path, voice_call: Conversat
 def test_cli_analyze_table_summary(tmp_path: Path, voice_call: Conversation, chat: Conversation) -> None:
     _write(tmp_path, voice_call, "a.json")
     _write(tmp_path, chat, "b.json")
-    result = runner.invoke(app, ["analyze", str(tmp_path), "-a", "warmline.turn_stats.v1", "-a", "warmline.talk_metrics.v1"])
+    result = runner.invoke(
+        app, ["analyze", str(tmp_path), "-a", "warmline.turn_stats.v1", "-a", "warmline.talk_metrics.v1"]
+    )
     assert result.exit_code == 0, result.output
     assert "call-1" in result.stdout and "chat-1" in result.stdout
     assert "2 conversation(s)" in result.stdout
@@ -102,15 +104,15 @@ def test_cli_bad_scorecard_fails_before_work(tmp_path: Path, chat: Conversation)
 def test_cli_speaker_map_overrides_inferred_roles(tmp_path: Path) -> None:
     path = tmp_path / "mono.txt"
     path.write_text(
-        "Dana: Thank you for calling Northwind, this is Dana, how can I help?\n"
-        "Sam: Hi, my bill is wrong again.\n",
+        "Dana: Thank you for calling Northwind, this is Dana, how can I help?\nSam: Hi, my bill is wrong again.\n",
         encoding="utf-8",
     )
     inferred = json.loads(runner.invoke(app, ["convert", str(path), "-o", "json"]).stdout)
     assert [t["role"] for t in inferred["turns"]] == ["agent", "customer"]
     assert inferred["metadata"]["role_inference"]["speakers"] == {"Dana": "agent", "Sam": "customer"}
-    mapped = runner.invoke(app, ["convert", str(path), "-o", "json", "--speaker-map", "Dana=customer",
-                                 "--speaker-map", "Sam=agent"])
+    mapped = runner.invoke(
+        app, ["convert", str(path), "-o", "json", "--speaker-map", "Dana=customer", "--speaker-map", "Sam=agent"]
+    )
     assert [t["role"] for t in json.loads(mapped.stdout)["turns"]] == ["customer", "agent"]
     bad = runner.invoke(app, ["convert", str(path), "--speaker-map", "Dana=boss"])
     assert bad.exit_code == 2 and "role must be agent, customer, bot or system" in bad.stderr

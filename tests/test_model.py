@@ -49,10 +49,22 @@ def test_model_json_round_trip() -> None:
 def test_model_analysis_round_trip_keeps_typed_annotations() -> None:
     convo = _convo()
     annotations = (
-        CustomerEmotion("warmline.customer_emotion.v1", 0, label="frustration", scores={"frustration": 0.8},
-                        sentiment=-0.6, intensity=0.7),
-        Behaviour("warmline.agent_behaviours.v1", 1, behaviour="apology", confidence=0.9,
-                  evidence=(Evidence(1, 0, 21, "I'm sorry about that,"),), source="phrase_bank"),
+        CustomerEmotion(
+            "warmline.customer_emotion.v1",
+            0,
+            label="frustration",
+            scores={"frustration": 0.8},
+            sentiment=-0.6,
+            intensity=0.7,
+        ),
+        Behaviour(
+            "warmline.agent_behaviours.v1",
+            1,
+            behaviour="apology",
+            confidence=0.9,
+            evidence=(Evidence(1, 0, 21, "I'm sorry about that,"),),
+            source="phrase_bank",
+        ),
         TalkMetrics("warmline.talk_metrics.v1", None, turns=2, silences=({"start": 1.0, "end": 7.0, "seconds": 6.0},)),
     )
     analysis = Analysis(convo, annotations)

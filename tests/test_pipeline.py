@@ -58,5 +58,5 @@ def test_pipeline_default_batch_and_stream_agree(chat: Conversation, voice_call:
 
 
 def test_pipeline_unknown_analyser_lists_registered() -> None:
-    with pytest.raises(PipelineError, match="unknown analyser 'nope.v1'; registered: .*warmline.talk_metrics.v1"):
+    with pytest.raises(PipelineError, match=r"unknown analyser 'nope\.v1'; registered: .*warmline\.talk_metrics\.v1"):
         Pipeline.from_names(["nope.v1"])

@@ -45,7 +45,12 @@ def test_samples_every_empathic_sample_scores_above_every_poor_one() -> None:
     poor = {n: _score(n) for n, label in LABELS.items() if label == "poor"}
     worst_empathic = min(empathic, key=empathic.__getitem__)
     best_poor = max(poor, key=poor.__getitem__)
-    assert empathic[worst_empathic] > poor[best_poor], (worst_empathic, empathic[worst_empathic], best_poor, poor[best_poor])
+    assert empathic[worst_empathic] > poor[best_poor], (
+        worst_empathic,
+        empathic[worst_empathic],
+        best_poor,
+        poor[best_poor],
+    )
 
 
 def test_samples_pity_phrase_is_flagged() -> None:

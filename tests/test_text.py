@@ -8,8 +8,12 @@ from warmline.text import paraphrase_core, second_person, sentence_spans
 def test_text_sentence_spans_slice_exactly() -> None:
     text = "  Thanks, Mr. Lee.  So the order 4471-2290 is late? I'll check.\nOne moment  "
     spans = sentence_spans(text)
-    assert [text[a:b] for a, b in spans] == ["Thanks, Mr. Lee.", "So the order 4471-2290 is late?", "I'll check.",
-                                             "One moment"]
+    assert [text[a:b] for a, b in spans] == [
+        "Thanks, Mr. Lee.",
+        "So the order 4471-2290 is late?",
+        "I'll check.",
+        "One moment",
+    ]
 
 
 def test_text_blank_has_no_sentences() -> None:
@@ -17,7 +21,9 @@ def test_text_blank_has_no_sentences() -> None:
 
 
 def test_text_second_person_swaps_pronouns() -> None:
-    assert second_person("My card was declined and I was embarrassed") == "your card was declined and you were embarrassed"
+    assert (
+        second_person("My card was declined and I was embarrassed") == "your card was declined and you were embarrassed"
+    )
     assert second_person("We moved house and our post went missing") == "you moved house and your post went missing"
 
 

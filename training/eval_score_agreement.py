@@ -79,7 +79,10 @@ def main() -> int:
     r = np.array(ratings)
     warm = scores_of(convos)
     base = np.array([agent_turn_length(c) for c in convos])
-    esconv: dict[str, object] = {"dialogues": len(convos), "ratings": {str(k): int((r == k).sum()) for k in range(1, 6)}}
+    esconv: dict[str, object] = {
+        "dialogues": len(convos),
+        "ratings": {str(k): int((r == k).sum()) for k in range(1, 6)},
+    }
     for name, values in (("warmline score", warm), ("baseline: agent avg turn length", base)):
         rho, p = spearmanr(values, r)
         esconv[name] = {
@@ -117,14 +120,19 @@ def main() -> int:
     e = results["esconv_valid"]
     assert isinstance(e, dict)
     w, b = e["warmline score"], e["baseline: agent avg turn length"]
-    for key, label in (("auc_5_vs_le4", "AUC, empathy 5 vs ≤ 4"), ("auc_5_vs_le3", "AUC, 5 vs ≤ 3"),
-                       ("spearman", "Spearman rho")):
+    for key, label in (
+        ("auc_5_vs_le4", "AUC, empathy 5 vs ≤ 4"),
+        ("auc_5_vs_le3", "AUC, 5 vs ≤ 3"),
+        ("spearman", "Spearman rho"),
+    ):
         print(f"| ESConv valid ({e['dialogues']} rated) | {label} | {w[key]} | {b[key]} |")
     if "rubric_rated" in results:
         rr = results["rubric_rated"]
         assert isinstance(rr, dict)
-        print(f"| rubric-rated ({rr['conversations']}) | Spearman rho | {rr['warmline score']['spearman']} | "
-              f"{rr['baseline: agent avg turn length']['spearman']} |")
+        print(
+            f"| rubric-rated ({rr['conversations']}) | Spearman rho | {rr['warmline score']['spearman']} | "
+            f"{rr['baseline: agent avg turn length']['spearman']} |"
+        )
         print(f"\nmean warmline score by rubric rating: {rr['mean score by rating']}")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)} in {results['seconds']} s")
     return 0

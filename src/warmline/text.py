@@ -59,7 +59,7 @@ _WAS_AFTER_I = re.compile(r"\b(I|i)\s+was\b")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 _FILLER = re.compile(
     r"^(?:(?:hi|hello|hey|yes|yeah|no|well|look|listen|so|ok|okay|um|uh|honestly|seriously|but|and)\b[,!.\s]*)+",
-    re.IGNORECASE
+    re.IGNORECASE,
 )
 
 

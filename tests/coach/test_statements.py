@@ -28,8 +28,13 @@ def test_statements_avoid_repeats_the_last_suggestion() -> None:
 
 
 def test_statements_better_response_uses_customer_words() -> None:
-    text = better_response(StatementLibrary.load(), emotion="anxiety", name="Sam", seed=3,
-                           customer_text="Someone has taken £400 out of my account and I didn't do it.")
+    text = better_response(
+        StatementLibrary.load(),
+        emotion="anxiety",
+        name="Sam",
+        seed=3,
+        customer_text="Someone has taken £400 out of my account and I didn't do it.",
+    )
     assert "someone has taken £400 out of your account and you didn't do it" in text
     assert "poor" not in text.lower() and "sorry for you" not in text.lower()
 

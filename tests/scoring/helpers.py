@@ -5,9 +5,22 @@ from __future__ import annotations
 from warmline.model import Annotation, Behaviour, Conversation, CustomerEmotion, Evidence, Role
 
 EMOTIONS = ("neutral", "frustration", "anger", "anxiety", "sadness", "confusion", "satisfaction")
-POSITIVE_BEHAVIOURS = {"acknowledge_emotion", "paraphrase", "open_question", "ownership", "reassurance",
-                       "appreciation", "apology", "next_steps", "check_understanding", "closure_check",
-                       "personalisation", "self_disclosure", "suggestion", "information"}
+POSITIVE_BEHAVIOURS = {
+    "acknowledge_emotion",
+    "paraphrase",
+    "open_question",
+    "ownership",
+    "reassurance",
+    "appreciation",
+    "apology",
+    "next_steps",
+    "check_understanding",
+    "closure_check",
+    "personalisation",
+    "self_disclosure",
+    "suggestion",
+    "information",
+}
 
 
 def emotion(index: int, label: str, p: float = 0.8, sentiment: float = -0.6) -> CustomerEmotion:

@@ -26,8 +26,13 @@ def _moments(convo: Conversation, prior: list, **params: object) -> list[Emotion
 
 
 def test_moments_met_when_agent_acknowledges() -> None:
-    convo = _convo((C, "I've been charged twice and nobody will help me!"), (A, "That sounds really frustrating. Let me look."))
-    (m,) = _moments(convo, [emotion(0, "frustration"), behaviour(convo, 1, "acknowledge_emotion", "That sounds really frustrating.")])
+    convo = _convo(
+        (C, "I've been charged twice and nobody will help me!"), (A, "That sounds really frustrating. Let me look.")
+    )
+    (m,) = _moments(
+        convo,
+        [emotion(0, "frustration"), behaviour(convo, 1, "acknowledge_emotion", "That sounds really frustrating.")],
+    )
     assert m.status == "met" and m.turn_index == 0 and m.response_turn_indexes == (1,)
     assert m.behaviours == ("acknowledge_emotion",)
     assert [e.text for e in m.evidence][-1] == "That sounds really frustrating."
@@ -35,7 +40,9 @@ def test_moments_met_when_agent_acknowledges() -> None:
 
 
 def test_moments_missed_when_agent_goes_straight_to_process() -> None:
-    convo = _convo((C, "I was charged twice for my broadband this month and I'm furious."), (A, "Account number please."))
+    convo = _convo(
+        (C, "I was charged twice for my broadband this month and I'm furious."), (A, "Account number please.")
+    )
     (m,) = _moments(convo, [emotion(0, "anger")])
     assert m.status == "missed"
     assert "straight to process" in m.reason
@@ -68,15 +75,20 @@ def test_moments_below_threshold_and_positive_open_nothing() -> None:
 
 def test_moments_consecutive_customer_turns_are_one_moment() -> None:
     convo = _convo((C, "This is ridiculous."), (C, "I'm really worried now."), (A, "I can hear how worrying this is."))
-    prior = [emotion(0, "frustration", 0.6), emotion(1, "anxiety", 0.9),
-             behaviour(convo, 2, "acknowledge_emotion", "I can hear how worrying this is.")]
+    prior = [
+        emotion(0, "frustration", 0.6),
+        emotion(1, "anxiety", 0.9),
+        behaviour(convo, 2, "acknowledge_emotion", "I can hear how worrying this is."),
+    ]
     (m,) = _moments(convo, prior)
     assert m.turn_index == 0 and m.emotion == "anxiety" and m.status == "met"
     assert [e.turn_index for e in m.evidence] == [0, 1, 2]
 
 
 def test_moments_window_turns_gives_the_agent_a_second_chance() -> None:
-    convo = _convo((C, "I'm so frustrated with this."), (A, "One moment."), (A, "Sorry, I can hear how frustrating it is."))
+    convo = _convo(
+        (C, "I'm so frustrated with this."), (A, "One moment."), (A, "Sorry, I can hear how frustrating it is.")
+    )
     prior = [emotion(0, "frustration"), behaviour(convo, 2, "acknowledge_emotion", "I can hear how frustrating it is.")]
     assert _moments(convo, prior)[0].status == "missed"
     assert _moments(convo, prior, window_turns=2)[0].status == "met"
@@ -89,8 +101,14 @@ def test_moments_unanswered_is_open() -> None:
 
 
 def test_moments_live_revisions_end_where_batch_does() -> None:
-    convo = _convo((C, "I'm so angry."), (A, "Account number?"), (C, "I'm scared it's fraud."), (A, "That sounds scary."))
-    prior = [emotion(0, "anger"), emotion(2, "anxiety"), behaviour(convo, 3, "acknowledge_emotion", "That sounds scary.")]
+    convo = _convo(
+        (C, "I'm so angry."), (A, "Account number?"), (C, "I'm scared it's fraud."), (A, "That sounds scary.")
+    )
+    prior = [
+        emotion(0, "anger"),
+        emotion(2, "anxiety"),
+        behaviour(convo, 3, "acknowledge_emotion", "That sounds scary."),
+    ]
     analyser = EmotionalMomentsAnalyser()
     live: list = []  # type: ignore[type-arg]
     for turn in convo.turns:

@@ -57,7 +57,11 @@ def test_score_every_item_has_formula_and_evidence() -> None:
     closure = _item(score, "closure_check")
     assert closure["result"] == "pass" and "#3" in closure["formula"]
     open_q = _item(score, "open_questions")
-    assert open_q["result"] == "fail" and open_q["earned"] == 0 and "not found in any of 2 agent turns" in open_q["formula"]
+    assert (
+        open_q["result"] == "fail"
+        and open_q["earned"] == 0
+        and "not found in any of 2 agent turns" in open_q["formula"]
+    )
     for item in score.items:
         assert item["formula"]
 
@@ -101,8 +105,13 @@ def test_score_low_confidence_behaviours_are_not_counted() -> None:
 
 
 def test_score_interruptions_from_talk_metrics() -> None:
-    metrics = TalkMetrics("t", None, agent_interruptions=2, customer_interruptions=0,
-                          interruptions=({"turn_index": 1, "by": "agent"}, {"turn_index": 3, "by": "agent"}))
+    metrics = TalkMetrics(
+        "t",
+        None,
+        agent_interruptions=2,
+        customer_interruptions=0,
+        interruptions=({"turn_index": 1, "by": "agent"}, {"turn_index": 3, "by": "agent"}),
+    )
     item = _item(score_analysis(_analysis(metrics), Scorecard.load()), "no_interrupting")
     assert item["value"] == 0.0 and item["result"] == "fail" and len(item["evidence"]) == 2
 

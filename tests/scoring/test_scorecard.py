@@ -27,9 +27,20 @@ def test_scorecard_default_is_valid_and_documents_its_setting() -> None:
     card = Scorecard.load()
     assert card.settings["self_disclosure"] == "neutral"
     ids = [i.id for i in card.items]
-    for expected in ("acknowledge_feelings", "reflective_listening", "open_questions", "ownership",
-                     "positive_language", "personal_pronouns", "closure_check", "follow_up", "no_pity",
-                     "no_rote_phrases", "no_interrupting", "personal_experience"):
+    for expected in (
+        "acknowledge_feelings",
+        "reflective_listening",
+        "open_questions",
+        "ownership",
+        "positive_language",
+        "personal_pronouns",
+        "closure_check",
+        "follow_up",
+        "no_pity",
+        "no_rote_phrases",
+        "no_interrupting",
+        "personal_experience",
+    ):
         assert expected in ids
     assert any(i.auto_fail for i in card.items)
 
@@ -56,7 +67,9 @@ def test_scorecard_custom_file_loads(tmp_path: Path) -> None:
         (("id: acme.qa", "ident: acme.qa"), "id", "required"),
     ],
 )
-def test_scorecard_errors_name_file_and_field(tmp_path: Path, change: tuple[str, str], field: str, message: str) -> None:
+def test_scorecard_errors_name_file_and_field(
+    tmp_path: Path, change: tuple[str, str], field: str, message: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(GOOD.replace(*change), encoding="utf-8")
     with pytest.raises(ConfigError) as info:

@@ -16,11 +16,16 @@ def _convo(cid: str, agent: str, team: str, agent_lines: list[str]) -> Conversat
     return Conversation(id=cid, agent_id=agent, team=team, turns=tuple(turns))
 
 
-ROTE = _convo("rote", "agent-tom", "care", [
-    "I understand your frustration. Let me check the account.",
-    "I totally understand your frustration. The engineer is booked.",
-    "I understand your frustration. Is there anything else I can help you with today?",
-])
+ROTE = _convo(
+    "rote",
+    "agent-tom",
+    "care",
+    [
+        "I understand your frustration. Let me check the account.",
+        "I totally understand your frustration. The engineer is booked.",
+        "I understand your frustration. Is there anything else I can help you with today?",
+    ],
+)
 
 
 def test_scripted_repeats_within_a_conversation() -> None:
@@ -33,11 +38,16 @@ def test_scripted_repeats_within_a_conversation() -> None:
 
 
 def test_scripted_varied_empathy_is_not_flagged() -> None:
-    varied = _convo("varied", "agent-maya", "care", [
-        "That sounds exhausting after three visits. Let me check the account.",
-        "I'd be fed up too if my router kept dropping. The engineer is booked for Friday.",
-        "Thanks for sticking with this. Have we covered everything you needed?",
-    ])
+    varied = _convo(
+        "varied",
+        "agent-maya",
+        "care",
+        [
+            "That sounds exhausting after three visits. Let me check the account.",
+            "I'd be fed up too if my router kept dropping. The engineer is booked for Friday.",
+            "Thanks for sticking with this. Have we covered everything you needed?",
+        ],
+    )
     assert [a for a in ScriptedPhrasesAnalyser().annotate([varied], [[]])[0]] == []
 
 
@@ -48,8 +58,10 @@ def test_scripted_short_statements_are_ignored() -> None:
 
 def test_scripted_across_an_agents_conversations_and_team() -> None:
     line = "I completely understand how frustrating that must be for you."
-    convos = [_convo(f"c{i}", agent, "care", [line, "Let me look into the order for you now."])
-              for i, agent in enumerate(["agent-a", "agent-a", "agent-a", "agent-b", "agent-c"])]
+    convos = [
+        _convo(f"c{i}", agent, "care", [line, "Let me look into the order for you now."])
+        for i, agent in enumerate(["agent-a", "agent-a", "agent-a", "agent-b", "agent-c"])
+    ]
     prior = [[behaviour(c, 1, "acknowledge_emotion", line)] for c in convos]
     results = ScriptedPhrasesAnalyser().annotate(convos, prior)
     scopes = [sorted((a.scope, a.occurrences) for a in r if isinstance(a, ScriptedPhrase)) for r in results]
