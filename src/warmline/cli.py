@@ -199,6 +199,30 @@ def classify(
 
 
 @app.command()
+def roleplay(
+    scenario: Annotated[
+        str | None, typer.Argument(help="A scenario id or YAML file (none: list the scenarios and choose).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Replay the same customer lines.")] = None,
+    llm_url: Annotated[
+        str | None, typer.Option("--llm-url", help="An OpenAI-compatible endpoint to voice the customer (optional).")
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="The model name for --llm-url.")] = None,
+) -> None:
+    """Role-play a customer call: the simulated customer reacts to how you speak; feedback at the end."""
+    from warmline.roleplay.terminal import main as roleplay_main
+
+    args = [scenario] if scenario else []
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    if llm_url:
+        args += ["--llm-url", llm_url]
+    if llm_model:
+        args += ["--llm-model", llm_model]
+    raise typer.Exit(roleplay_main(args))
+
+
+@app.command()
 def formats() -> None:
     """List the input formats warmline reads and the output formats it writes."""
     from rich.table import Table

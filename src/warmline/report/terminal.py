@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -31,7 +32,7 @@ def _score(analysis: Analysis) -> str:
     if score is None:
         return "–"
     colour = "green" if score.score >= 70 else ("yellow" if score.score >= 45 else "red")
-    mark = " [red]auto-fail[/]" if score.auto_failed else ""
+    mark = "[red]*[/]" if score.auto_failed else ""
     return f"[bold {colour}]{score.score:g}[/]{mark}"
 
 
@@ -39,42 +40,38 @@ def _sentiment(analysis: Analysis) -> str:
     t = analysis.first(SentimentTrajectory)
     if t is None or t.start is None or t.end is None:
         return "–"
-    return f"{t.start:+.1f} → {t.end:+.1f}"
+    return f"{t.start:+.1f}→{t.end:+.1f}"
 
 
 def print_summary(analyses: Sequence[Analysis], console: Console) -> None:
     """One row per conversation (score, moments met/missed/mishandled, sentiment, talk metrics), then
     per-agent averages and the most-missed moment types when there are several conversations."""
-    table = Table(title=f"warmline: {len(analyses)} conversation(s)", title_justify="left")
-    table.add_column("conversation", overflow="fold")
-    table.add_column("agent")
-    table.add_column("ch")
-    table.add_column("score", justify="right")
-    table.add_column("moments\nmet/miss/bad", justify="right")
-    table.add_column("sentiment", justify="right")
-    table.add_column("length", justify="right")
-    table.add_column("interr.", justify="right")
+    table = Table(title=f"warmline: {len(analyses)} conversation(s)", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("conversation", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("moments\nmet/miss/bad", justify="right", no_wrap=True)
+    table.add_column("customer\nsentiment", justify="right", no_wrap=True)
+    table.add_column("length", justify="right", no_wrap=True)
     for analysis in analyses:
         convo = analysis.conversation
         metrics = analysis.first(TalkMetrics)
         table.add_row(
             convo.id,
-            convo.agent_id or "–",
-            convo.channel.value,
             _score(analysis),
             _moments(analysis),
             _sentiment(analysis),
             _fmt_seconds(metrics.duration if metrics else None),
-            "–" if metrics is None or metrics.agent_interruptions is None else str(metrics.agent_interruptions),
         )
     console.print(table)
+    if any(s.auto_failed for a in analyses if (s := a.first(Score)) is not None):
+        console.print("* auto-fail: an auto-fail item of the scorecard failed, so the score is 0")
     if len(analyses) < 2:
         return
     summary = batch_summary(analyses)
     if summary.mean_score is None:
         return
-    agents = Table(title="per agent", title_justify="left")
-    for column in ("agent", "conversations", "mean score", "moments met/missed/mishandled"):
+    agents = Table(title="per agent", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("agent", "calls", "mean score", "moments met/missed/mishandled"):
         agents.add_column(column, justify="left" if column == "agent" else "right")
     for a in summary.agents:
         agents.add_row(
