@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import typer.main
 from typer.testing import CliRunner
 
@@ -116,3 +117,59 @@ def test_cli_speaker_map_overrides_inferred_roles(tmp_path: Path) -> None:
     assert [t["role"] for t in json.loads(mapped.stdout)["turns"]] == ["customer", "agent"]
     bad = runner.invoke(app, ["convert", str(path), "--speaker-map", "Dana=boss"])
     assert bad.exit_code == 2 and "role must be agent, customer, bot or system" in bad.stderr
+
+
+def test_cli_import_is_idempotent_and_redacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from warmline.store.repository import Store
+    from warmline.store.settings import get_settings
+
+    monkeypatch.setenv("WARMLINE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("WARMLINE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    convo = Conversation(
+        id="pii-1",
+        turns=(
+            Turn(0, Role.CUSTOMER, "My card is 4111 1111 1111 1111 and my email is sam@example.com."),
+            Turn(1, Role.AGENT, "Thanks, I've got that."),
+        ),
+    )
+    path = _write(tmp_path, convo)
+    first = runner.invoke(app, ["import", str(path), "--no-analyse"])
+    assert first.exit_code == 0, first.output
+    assert "imported: 1 new, 0 updated, 0 unchanged" in first.stderr
+    again = runner.invoke(app, ["import", str(path), "--no-analyse"])
+    assert "imported: 0 new, 0 updated, 1 unchanged" in again.stderr
+    store = Store.open()
+    try:
+        stored = store.get_conversation("pii-1")
+    finally:
+        store.close()
+    assert stored.turns[0].text == "My card is [CARD] and my email is [EMAIL]."
+    get_settings.cache_clear()
+
+
+def test_cli_user_add_and_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from warmline.store.repository import Store
+    from warmline.store.settings import get_settings
+
+    monkeypatch.setenv("WARMLINE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("WARMLINE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    added = runner.invoke(
+        app,
+        ["user", "add", "maya", "--role", "supervisor", "--team", "care"],
+        env={"WARMLINE_PASSWORD": "correct horse"},
+    )
+    assert added.exit_code == 0, added.output
+    token = runner.invoke(app, ["token", "create", "maya", "--name", "ci"]).stdout.strip()
+    store = Store.open()
+    try:
+        assert store.verify_password("maya", "correct horse") is not None
+        assert store.verify_password("maya", "wrong") is None
+        user = store.user_for_token(token)
+        assert user is not None and user.username == "maya"
+    finally:
+        store.close()
+    bad = runner.invoke(app, ["user", "add", "x", "--role", "boss"], env={"WARMLINE_PASSWORD": "pw"})
+    assert bad.exit_code == 2
+    get_settings.cache_clear()

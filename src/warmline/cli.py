@@ -171,6 +171,120 @@ def convert(
         err_console.print(f"[yellow]skipped[/yellow] {_escape(str(e))}", highlight=False)
 
 
+@app.command("import")
+@reports_errors
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of conversations.", show_default=False)],
+    format: FormatOption = "auto",
+    speaker_map: SpeakerMapOption = None,
+    column_map: ColumnMapOption = None,
+    analyse: Annotated[
+        bool, typer.Option("--analyse/--no-analyse", help="Score the imported conversations and store the run.")
+    ] = True,
+    scorecard: Annotated[Path | None, typer.Option("--scorecard", help="A QA scorecard YAML file.")] = None,
+    redact: Annotated[
+        str | None,
+        typer.Option(
+            "--redact",
+            help="Personal data to replace before storing: 'default' (cards, security codes, SSNs, phones, "
+            "e-mails, addresses, dates of birth), 'none', or a comma-separated list of kinds.",
+        ),
+    ] = "default",
+    skip_invalid: SkipInvalidOption = False,
+) -> None:
+    """Import conversations into the configured store (WARMLINE_DATABASE_URL; SQLite by default), idempotently."""
+    from warmline.io.base import iter_conversations
+    from warmline.pipeline import DEFAULT_ANALYSERS, Pipeline
+    from warmline.redaction import RedactionPolicy, redact_conversation
+    from warmline.store.commands import import_paths
+    from warmline.store.repository import Store
+    from warmline.store.runs import RunInfo
+
+    options = _importer_options(speaker_map, column_map)
+    policy = None
+    if redact and redact != "none":
+        policy = RedactionPolicy() if redact == "default" else RedactionPolicy.from_names(redact)
+    params: dict[str, dict[str, Any]] = {}
+    if scorecard is not None:
+        from warmline.scoring.scorecard import Scorecard
+
+        Scorecard.load(scorecard)
+        params["warmline.empathy_score.v1"] = {"scorecard": scorecard}
+    store = Store.open()
+    try:
+        result = import_paths(paths, format, options, store, redaction=policy)
+        console = Console(stderr=True, soft_wrap=True)
+        console.print(
+            f"imported: {result.created} new, {result.updated} updated, {result.unchanged} unchanged",
+            highlight=False,
+        )
+        if analyse and (result.created or result.updated):
+            pipeline = Pipeline.from_names(DEFAULT_ANALYSERS, params=params)
+            # the same conversations as stored: read again, redacted the same way (redaction is deterministic)
+            good = iter_conversations(paths, format=format, on_error=lambda e: None, options=options)
+            stored = (redact_conversation(c, policy=policy)[0] if policy else c for c in good)
+            run = store.save_analyses(pipeline.analyse_stream(stored), RunInfo.for_pipeline(pipeline))
+            console.print(f"analysed and stored as run {run}", highlight=False)
+    finally:
+        store.close()
+    for e in result.errors:
+        err_console.print(f"[red]error[/red] {_escape(str(e))}", highlight=False)
+    if result.errors and not skip_invalid:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+user_app = typer.Typer(help="Manage web-app users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens for machines.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(db_app, name="db")
+
+
+@user_app.command("add")
+@reports_errors
+def user_add(
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    role: Annotated[str, typer.Option("--role", help="agent, supervisor or admin.")] = "agent",
+    agent_id: Annotated[str | None, typer.Option("--agent-id", help="The agent id this user is (agents).")] = None,
+    team: Annotated[list[str] | None, typer.Option("--team", help="A team this user belongs to (repeatable).")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password", help="The password (prompted for, hidden, when omitted).", envvar="WARMLINE_PASSWORD"
+        ),
+    ] = None,
+) -> None:
+    """Add a user who logs in to the web app, with a role that decides what they may see."""
+    from warmline.store.commands import add_user
+
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    user = add_user(username, secret, role, agent_id=agent_id, teams=team or ())
+    Console().print(f"added {user.username} ({user.role})", highlight=False)
+
+
+@token_app.command("create")
+@reports_errors
+def token_create(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "cli",
+) -> None:
+    """Create an API token for a user; it is shown once and stored only as a hash."""
+    from warmline.store.commands import create_token
+
+    sys.stdout.write(create_token(username, name) + "\n")
+
+
+@db_app.command("upgrade")
+@reports_errors
+def db_upgrade() -> None:
+    """Bring the configured database's schema up to date (migrations)."""
+    from warmline.store.migrate import upgrade
+
+    upgrade()
+    Console().print("database schema is up to date")
+
+
 class ClassifyTask(StrEnum):
     emotion = "emotion"
     behaviours = "behaviours"

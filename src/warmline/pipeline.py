@@ -18,6 +18,13 @@ from warmline.model import Analysis, Annotation, Conversation, Turn
 DEFAULT_ANALYSERS: tuple[str, ...] = (
     "warmline.turn_stats.v1",
     "warmline.talk_metrics.v1",
+    "warmline.embedding.v1",
+    "warmline.customer_emotion.v1",
+    "warmline.agent_behaviours.v1",
+    "warmline.emotional_moments.v1",
+    "warmline.sentiment_trajectory.v1",
+    "warmline.scripted_phrases.v1",
+    "warmline.empathy_score.v1",
 )
 
 
