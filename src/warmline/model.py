@@ -355,7 +355,7 @@ class Behaviour(Annotation):
     confidence: float = 0.0
     polarity: str = "positive"  # "positive" for empathic behaviours, "negative" for anti-patterns
     evidence: tuple[Evidence, ...] = ()
-    source: str = ""  # "model" or "phrase_bank"
+    source: str = ""  # "model", "phrase_bank", or "model+phrase_bank" when both found it
 
 
 @dataclass(frozen=True, slots=True)
