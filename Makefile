@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLES := src/warmline/data/samples
 
-.PHONY: demo test setup dev lint typecheck pytest services clean
+.PHONY: demo test setup dev lint typecheck pytest eval clean
 
 $(BIN)/warmline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ pytest: dev
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Rebuild every shipped model from ../shared/data and reproduce every figure of docs/models.md
+# (about an hour on 2 cores; needs the training extra: torch 2.13.0 CPU and '.[train]').
+$(VENV)/.train: $(VENV)/.dev
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[train]'
+	touch $@
+
+eval: $(VENV)/.train
+	$(BIN)/python training/build_encoder.py
+	$(BIN)/python training/train_customer_emotion.py
+	$(BIN)/python training/train_behaviour_heads.py
+	$(BIN)/python training/eval_agent_behaviours.py
+	$(BIN)/python training/eval_score_agreement.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
