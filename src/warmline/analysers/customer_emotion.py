@@ -8,7 +8,6 @@ numpy only (plus the shared encoder when no embedding is supplied).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -24,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warmline.analysers.base import register
+from warmline.checksums import file_sha256
 from warmline.errors import ModelError
 from warmline.model import Annotation, Conversation, CustomerEmotion, Role, Turn, TurnEmbedding
 
@@ -580,14 +580,6 @@ def encoder_name() -> dict[str, str]:
     return {"name": enc.name, "model_sha256": enc.model_sha256}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 class EmotionModel:
     """The customer-emotion head: calibrated probabilities over ``LABELS`` from embedding and wording.
 
@@ -649,7 +641,7 @@ class EmotionModel:
             )
         if not npz_path.is_file():
             raise ModelError(f"customer-emotion weights are missing; {REBUILD_HINT}", path=npz_path)
-        actual = _sha256(npz_path)
+        actual = file_sha256(npz_path)
         if actual != expected:
             raise ModelError(
                 f"customer-emotion weights are corrupt: sha256 {actual[:12]}… does not match the metadata's "

@@ -14,7 +14,6 @@ feels.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from warmline.checksums import file_sha256
 from warmline.errors import ModelError
 
 if TYPE_CHECKING:
@@ -211,14 +211,6 @@ def _sigmoid(x: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0))), dtype=np.float32)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 # --- the heads ---------------------------------------------------------------------------------
 
 
@@ -300,7 +292,7 @@ class BehaviourHeads:
         if not path.is_file():
             raise ModelError(f"behaviour heads weights are missing; {REBUILD_HINT}", path=path)
         expected = manifest.get("sha256") if isinstance(manifest, dict) else None
-        actual = _sha256(path)
+        actual = file_sha256(path)
         if actual != expected:
             raise ModelError(
                 f"behaviour heads weights are corrupt: sha256 {actual[:12]}… does not match the manifest's "
