@@ -41,16 +41,18 @@ REFERENCE_PATH = CACHE / "benchmark-reference.npy"
 N_TURNS = 400
 BATCH = 64
 
-# name -> (model file, max_length, runtime, threads): "per_text" is warmline's runtime; "padded_batch" runs
+# name -> (model file, max_length, runtime, threads, workers): "per_text" is warmline's runtime (up to `workers`
+# texts of a call at a time, each alone through the model; None = the runtime's default); "padded_batch" runs
 # 64 length-sorted texts per session call, which int8 dynamic quantisation makes batch-dependent
-VARIANTS: dict[str, tuple[str, int, str, int | None]] = {
-    "int8 per-channel, max 128 (shipped default)": ("int8", 128, "per_text", None),
-    "int8 per-channel, max 128, 2 threads": ("int8", 128, "per_text", 2),
-    "int8 per-channel, max 256": ("int8", 256, "per_text", None),
-    "int8 per-channel, max 128, padded batches": ("int8", 128, "padded_batch", None),
-    "fp32 ONNX, max 128": ("fp32", 128, "per_text", None),
-    "fp32 ONNX, max 128, padded batches": ("fp32", 128, "padded_batch", None),
-    "int8 per-tensor, max 128": ("int8_per_tensor", 128, "per_text", None),
+VARIANTS: dict[str, tuple[str, int, str, int | None, int | None]] = {
+    "int8 per-channel, max 128 (shipped default)": ("int8", 128, "per_text", None, None),
+    "int8 per-channel, max 128, 1 worker": ("int8", 128, "per_text", None, 1),
+    "int8 per-channel, max 128, 2 threads, 1 worker": ("int8", 128, "per_text", 2, 1),
+    "int8 per-channel, max 256": ("int8", 256, "per_text", None, None),
+    "int8 per-channel, max 128, padded batches": ("int8", 128, "padded_batch", None, 1),
+    "fp32 ONNX, max 128": ("fp32", 128, "per_text", None, None),
+    "fp32 ONNX, max 128, padded batches": ("fp32", 128, "padded_batch", None, 1),
+    "int8 per-tensor, max 128": ("int8_per_tensor", 128, "per_text", None, None),
 }
 
 
@@ -166,12 +168,14 @@ def _rss_mb() -> float:
 
 
 def worker_encoder(variant: str, texts: list[str], tmp: Path) -> dict[str, Any]:
-    kind, max_length, runtime, threads = VARIANTS[variant]
+    kind, max_length, runtime, threads, workers = VARIANTS[variant]
     rss_before = _rss_mb()
     start = time.perf_counter()
     from warmline.encoders import SentenceEncoder
 
-    enc = SentenceEncoder(model_dir=_model_dir(kind, tmp), max_length=max_length, threads=threads).load()
+    enc = SentenceEncoder(
+        model_dir=_model_dir(kind, tmp), max_length=max_length, threads=threads, workers=workers
+    ).load()
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mb()
     if runtime == "per_text":
@@ -203,6 +207,7 @@ def worker_encoder(variant: str, texts: list[str], tmp: Path) -> dict[str, Any]:
         "cos_mean": float(cos.mean()),
         "vs_per_text_cos_min": float((vectors * per_text).sum(axis=1).min()),
         "threads": enc._session.get_session_options().intra_op_num_threads,
+        "workers": enc._workers() if runtime == "per_text" else 1,
     }
 
 
@@ -281,17 +286,19 @@ def render(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
         "Latency is one turn per call (live coaching); turns/s encodes all turns in one `encode` call "
         f"(batch_size {BATCH}). Cosine is against sentence-transformers fp32 at max 256 tokens (the model's own "
         "setting); 'vs per-text' is the cosine between the row's vectors and the same model run one text at a "
-        "time (1.0 = a turn's vector does not depend on its batch).",
+        "time (1.0 = a turn's vector does not depend on its batch). 'threads': onnxruntime intra-op threads per "
+        "session call; 'workers': how many texts of one `encode` call run at the same time, each alone.",
         "",
-        "| variant | threads | load s | RSS after load MB | peak RSS MB | p50 ms | p95 ms | CPU ms/turn | long p50 ms "
-        "| long p95 ms | turns/s | batch CPU ms/turn | cos min | cos mean | vs per-text min |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| variant | threads | workers | load s | RSS after load MB | peak RSS MB | p50 ms | p95 ms | CPU ms/turn "
+        "| long p50 ms | long p95 ms | turns/s | batch CPU ms/turn | cos min | cos mean | vs per-text min |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         if name == "VADER":
             continue
         lines.append(
-            f"| {name} | {r['threads']} | {r['load_s']:.2f} | {r['rss_loaded_mb']:.0f} | {r['rss_peak_mb']:.0f} | "
+            f"| {name} | {r['threads']} | {r['workers']} | {r['load_s']:.2f} | {r['rss_loaded_mb']:.0f} | "
+            f"{r['rss_peak_mb']:.0f} | "
             f"{_ms(r, 'p50_ms')} | {_ms(r, 'p95_ms')} | {_ms(r, 'cpu_ms_per_turn')} | {_ms(r, 'long_p50_ms')} | "
             f"{_ms(r, 'long_p95_ms')} | {r['turns_per_s']:.0f} | {r['batch_cpu_ms_per_turn']:.2f} | "
             f"{r['cos_min']:.4f} | {r['cos_mean']:.4f} | {r['vs_per_text_cos_min']:.4f} |"

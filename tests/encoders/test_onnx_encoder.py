@@ -72,6 +72,15 @@ def test_onnx_encoder_is_deterministic_and_independent_of_batch(encoder: Sentenc
     np.testing.assert_allclose(together, reversed_order, atol=1e-6)
 
 
+def test_onnx_encoder_workers_change_no_vector() -> None:
+    many = TURNS * 5  # more texts than workers, in several tokenisation chunks below
+    one = SentenceEncoder(workers=1).encode(many, batch_size=7)
+    for workers in (2, 3):
+        # texts run side by side on several threads must give exactly what one thread gives, in input order
+        np.testing.assert_array_equal(SentenceEncoder(workers=workers).encode(many, batch_size=7), one)
+    np.testing.assert_array_equal(one[: len(TURNS)], one[len(TURNS) : 2 * len(TURNS)])
+
+
 def test_onnx_encoder_paraphrases_are_closer_than_unrelated(encoder: SentenceEncoder) -> None:
     pairs = [
         ("I was charged twice for the same order.", "You billed me two times for one purchase."),
@@ -102,8 +111,8 @@ def test_onnx_encoder_name_and_dim_come_from_the_manifest(encoder: SentenceEncod
 
 
 def test_onnx_encoder_constructor_only_stores(tmp_path: Path) -> None:
-    enc = SentenceEncoder(model_dir=tmp_path / "nowhere", max_length=64, threads=1)
-    assert (enc.model_dir, enc.max_length, enc.threads) == (tmp_path / "nowhere", 64, 1)
+    enc = SentenceEncoder(model_dir=tmp_path / "nowhere", max_length=64, threads=1, workers=3)
+    assert (enc.model_dir, enc.max_length, enc.threads, enc.workers) == (tmp_path / "nowhere", 64, 1, 3)
     with pytest.raises(ModelError, match="manifest is missing") as info:
         enc.encode(["hello"])
     assert info.value.path is not None and info.value.path.endswith("encoder.json")
@@ -146,6 +155,8 @@ def test_onnx_encoder_pickles_without_its_session(encoder: SentenceEncoder) -> N
     assert isinstance(restored, SentenceEncoder)
     assert restored._session is None  # reloaded lazily on the worker
     np.testing.assert_allclose(restored.encode(TURNS[:2]), expected, atol=1e-6)
+    tuned = pickle.loads(pickle.dumps(SentenceEncoder(max_length=64, threads=1, workers=3)))
+    assert (tuned.max_length, tuned.threads, tuned.workers) == (64, 1, 3)
 
 
 def test_onnx_encoder_get_encoder_is_one_shared_instance_across_threads() -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from warmline.checksums import file_sha256
 from warmline.errors import ModelError
 
 #: Where the shipped encoder files live (the model, its tokenizer and the ``encoder.json`` manifest).
@@ -20,14 +22,6 @@ MANIFEST_NAME = "encoder.json"
 REBUILD_HINT = "reinstall warmline, or rebuild the encoder with `.venv/bin/python training/build_encoder.py`"
 
 FloatArray = npt.NDArray[np.float32]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class SentenceEncoder:
@@ -45,10 +39,15 @@ class SentenceEncoder:
         Tokens per text, after which a text is truncated (the model was trained on up to 256;
         128 covers nearly every contact-center turn and is faster on the rare long ones).
     threads
-        onnxruntime intra-op threads; 1 by default. On a machine shared with other work (a server's
-        workers, Spark executors, the other analysers) one thread gave half the batch-1 latency of two
-        and half the CPU per turn (``benchmarks/encoder_speed.py``); raise it for one process alone on
-        an idle machine.
+        onnxruntime intra-op threads per text; 1 by default. Two threads cost about 60% more CPU per
+        turn than one, shave under 1 ms off one turn's latency when a core is free and add to it on a
+        busy machine (``benchmarks/encoder_speed.py``); ``workers`` is the better use of a second core.
+    workers
+        How many texts of one ``encode`` call run at the same time, each through the model on its own
+        (with ``threads`` onnxruntime threads): 2 by default (1 on a one-CPU machine). It changes no
+        vector, only how many cores a large call can use: on two free cores, two workers encoded about
+        530 turns/s against 250 for one, at the same CPU time per turn
+        (``benchmarks/encoder_variants.py``). Raise it on a machine with more free cores.
 
     Examples
     --------
@@ -59,11 +58,17 @@ class SentenceEncoder:
     """
 
     def __init__(
-        self, *, model_dir: str | Path | None = None, max_length: int = 128, threads: int | None = None
+        self,
+        *,
+        model_dir: str | Path | None = None,
+        max_length: int = 128,
+        threads: int | None = None,
+        workers: int | None = None,
     ) -> None:
         self.model_dir = model_dir
         self.max_length = max_length
         self.threads = threads
+        self.workers = workers
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
@@ -118,7 +123,7 @@ class SentenceEncoder:
         path = self._dir() / str(entry["name"])
         if not path.is_file():
             raise ModelError(f"encoder {key} file is missing; {REBUILD_HINT}", path=path)
-        actual = _sha256(path)
+        actual = file_sha256(path)
         if actual != entry["sha256"]:
             raise ModelError(
                 f"encoder {key} file is corrupt: sha256 {actual[:12]}… does not match the manifest's "
@@ -163,9 +168,10 @@ class SentenceEncoder:
 
         A text's embedding does not depend on the other texts in the call: the int8 model quantises
         its activations with one scale per input tensor, so texts sharing a tensor would change each
-        other's embeddings (cosine down to 0.96). Each text therefore runs on its own, unpadded;
-        ``batch_size`` only bounds how many texts are tokenised at once. An empty string is allowed
-        (it embeds the special tokens alone); an empty sequence gives shape ``(0, dim)``.
+        other's embeddings (cosine down to 0.946). Each text therefore runs on its own, unpadded, up to
+        ``workers`` texts at a time; ``batch_size`` only bounds how many texts are tokenised at once.
+        An empty string is allowed (it embeds the special tokens alone); an empty sequence gives shape
+        ``(0, dim)``.
         """
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not one string; wrap it in a list")
@@ -175,11 +181,26 @@ class SentenceEncoder:
         if self._session is None:
             self._load()
         step = max(1, batch_size)
-        for start in range(0, len(texts), step):
-            encodings = self._tokenizer.encode_batch(list(texts[start : start + step]))
-            for offset, encoding in enumerate(encodings):
-                out[start + offset] = self._run_one(encoding.ids)
+        workers = min(self._workers(), len(texts))
+        # a pool per call rather than one kept on the instance: nothing to break when a process forks
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="warmline-encoder") if workers > 1 else None
+        try:
+            for start in range(0, len(texts), step):
+                ids = [e.ids for e in self._tokenizer.encode_batch(list(texts[start : start + step]))]
+                if pool is None:
+                    for offset, token_ids in enumerate(ids):
+                        out[start + offset] = self._run_one(token_ids)
+                else:  # onnxruntime releases the GIL while it runs, so texts really run side by side
+                    out[start : start + len(ids)] = np.stack(list(pool.map(self._run_one, ids)))
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return out
+
+    def _workers(self) -> int:
+        if self.workers is not None:
+            return max(1, self.workers)
+        return min(2, os.cpu_count() or 1)
 
     def _run_one(self, token_ids: Sequence[int]) -> FloatArray:
         ids = np.asarray(token_ids, dtype=np.int64)[None, :]
@@ -193,19 +214,28 @@ class SentenceEncoder:
     # --- pickling ---------------------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"model_dir": self.model_dir, "max_length": self.max_length, "threads": self.threads}
+        return {
+            "model_dir": self.model_dir,
+            "max_length": self.max_length,
+            "threads": self.threads,
+            "workers": self.workers,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.model_dir = state["model_dir"]
         self.max_length = state["max_length"]
         self.threads = state["threads"]
+        self.workers = state.get("workers")
         self._lock = threading.Lock()
         self._session = None
         self._tokenizer = None
         self._manifest = None
 
     def __repr__(self) -> str:
-        return f"SentenceEncoder(model_dir={self.model_dir!r}, max_length={self.max_length}, threads={self.threads})"
+        return (
+            f"SentenceEncoder(model_dir={self.model_dir!r}, max_length={self.max_length}, threads={self.threads}, "
+            f"workers={self.workers})"
+        )
 
 
 _SHARED: SentenceEncoder | None = None
