@@ -20,8 +20,13 @@ setup: $(BIN)/warmline
 
 dev: $(VENV)/.dev
 
+# The main job on the embedded default: score the bundled samples, write the HTML report, and store
+# them (redacted, with their scores) in a SQLite file under .warmline/.
 demo: setup
 	$(BIN)/warmline analyze $(SAMPLES)
+	$(BIN)/warmline analyze $(SAMPLES) --output html --out warmline-report.html
+	WARMLINE_DATA_DIR=$(CURDIR)/.warmline $(BIN)/warmline import $(SAMPLES)
+	@echo "open warmline-report.html in a browser to see why each point was given or taken"
 
 lint: dev
 	$(BIN)/ruff check src tests training benchmarks scripts
