@@ -83,3 +83,13 @@ def test_samples_html_report_is_self_contained_and_shows_why() -> None:
     assert 'class="hl-bad"' in html and 'class="hl-good"' in html
     assert "A better response:" in html
     assert "How it was computed:" in html
+
+
+def test_samples_full_analysis_json_matches_the_published_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((Path(__file__).parents[1] / "docs" / "schema" / "warmline-1.schema.json").read_text())
+    validator = Draft202012Validator(schema)
+    for name, analysis in analyses().items():
+        errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(analysis.to_dict())]
+        assert errors == [], name

@@ -23,8 +23,12 @@ from warmline.model import (
     Channel,
     Conversation,
     CustomerEmotion,
+    EmotionalMoment,
     Evidence,
     Role,
+    Score,
+    ScriptedPhrase,
+    SentimentTrajectory,
     TalkMetrics,
     Turn,
     TurnEmbedding,
@@ -38,7 +42,18 @@ ABCD_FIXTURE = Path(__file__).parent / "fixtures" / "io" / "abcd" / "abcd_two_co
 
 #: The annotation types the schema checks strictly, by their JSON ``type``.
 STRICT_TYPES: dict[str, type[Annotation]] = {
-    cls.type: cls for cls in (TurnStats, TalkMetrics, TurnEmbedding, CustomerEmotion, Behaviour)
+    cls.type: cls
+    for cls in (
+        TurnStats,
+        TalkMetrics,
+        TurnEmbedding,
+        CustomerEmotion,
+        Behaviour,
+        EmotionalMoment,
+        SentimentTrajectory,
+        ScriptedPhrase,
+        Score,
+    )
 }
 
 
@@ -136,8 +151,49 @@ def _analysis() -> Analysis:
                 mean_agent_response_time=0.5,
                 max_agent_response_time=0.5,
             ),
+            *_scoring_annotations(),
         ),
     )
+
+
+def _scoring_annotations() -> tuple[Annotation, ...]:
+    """One of each scoring annotation, built the way the real pipeline builds them."""
+    from warmline.scoring.score import score_analysis
+    from warmline.scoring.scorecard import Scorecard
+
+    moment = EmotionalMoment(
+        analyser="warmline.emotional_moments.v1",
+        turn_index=0,
+        emotion="frustration",
+        intensity=0.7,
+        sentiment=-0.6,
+        status="missed",
+        response_turn_indexes=(1,),
+        reason="the customer showed frustration; the agent went straight to process",
+        evidence=(Evidence(0, 0, 4, "Hi, "),),
+        better_response="I can hear how frustrating this has been.",
+    )
+    trajectory = SentimentTrajectory(
+        analyser="warmline.sentiment_trajectory.v1",
+        turn_index=None,
+        start=-0.6,
+        end=0.4,
+        lowest=-0.6,
+        lowest_turn_index=0,
+        recovery=1.0,
+        turning_point_turn_index=2,
+        timeline=({"turn_index": 0, "start": 0.0, "sentiment": -0.6, "emotion": "frustration", "intensity": 0.7},),
+    )
+    scripted = ScriptedPhrase(
+        analyser="warmline.scripted_phrases.v1",
+        turn_index=4,
+        phrase="I'm really sorry,",
+        occurrences=2,
+        similarity=0.97,
+        evidence=(Evidence(4, 0, 17, "I'm really sorry,"),),
+    )
+    score = score_analysis(Analysis(_conversation(), (moment, trajectory, scripted)), Scorecard.load())
+    return (moment, trajectory, scripted, score)
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:
