@@ -15,23 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from warmline.errors import InvalidInputError, WarmlineError
-from warmline.io.base import RecordError, finalise_turns, read_text
+from warmline.io.base import RecordError, finalise_turns, read_json
 from warmline.model import Role, Turn
 
 
 def load_json(path: Path, what: str) -> Any:
-    """The parsed file; an error naming the file (and line) when it is not JSON at all."""
-    text = read_text(path)
-    if not text.strip():
-        raise InvalidInputError(f"the file is empty; expected a {what} JSON export", path=path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            f"not valid JSON ({exc.msg}, column {exc.colno}); expected a {what} JSON export",
-            path=path,
-            line=exc.lineno,
-        ) from None
+    """The parsed file; an error naming the file (and line) when it is empty or not JSON at all."""
+    return read_json(path, f"a {what} JSON export")
 
 
 def parse_head(head: str) -> Any | None:

@@ -12,13 +12,12 @@ copied: only ``flow`` and ``subflow`` are kept.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from warmline.errors import InvalidInputError, WarmlineError
-from warmline.io.base import RecordError, finalise_turns, read_text, register_importer
+from warmline.io.base import RecordError, finalise_turns, read_json, register_importer
 from warmline.model import Channel, Conversation, Role, Turn
 
 _SPEAKERS: dict[str, Role] = {"agent": Role.AGENT, "customer": Role.CUSTOMER, "action": Role.SYSTEM}
@@ -141,13 +140,7 @@ class ABCDImporter:
         return 0.0
 
     def read(self, path: Path) -> Iterator[Conversation | RecordError]:
-        text = read_text(path)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(
-                f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
-            ) from None
+        data = read_json(path)
         for number, (obj, split) in enumerate(_records(data), start=1):
             try:
                 convo = parse_conversation(obj, split=split)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import inspect
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,23 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
             line=line,
         ) from None
     return text
+
+
+def read_json(path: Path, what: str | None = None) -> Any:
+    """A whole JSON file, parsed; an empty or malformed file raises an error naming the file and line.
+
+    ``what`` names the expected format in the message ("a Genesys Cloud transcript JSON export").
+    """
+    expected = f"; expected {what}" if what else ""
+    text = read_text(path)
+    if not text.strip():
+        raise InvalidInputError(f"the file is empty{expected}", path=path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"not valid JSON: {exc.msg} (column {exc.colno}){expected}", path=path, line=exc.lineno
+        ) from None
 
 
 def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:

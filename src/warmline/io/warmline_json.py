@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from warmline.errors import EncodingError, InvalidInputError, WarmlineError
-from warmline.io.base import RecordError, finalise_turns, read_text, register_exporter, register_importer
+from warmline.io.base import RecordError, finalise_turns, read_json, register_exporter, register_importer
 from warmline.model import Analysis, Conversation
 
 
@@ -53,13 +53,7 @@ class WarmlineJSONImporter:
         return 0.0
 
     def read(self, path: Path) -> Iterator[Conversation | RecordError]:
-        text = read_text(path)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(
-                f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
-            ) from None
+        data = read_json(path)
         records = data if isinstance(data, list) else [data]
         for number, obj in enumerate(records, start=1):
             try:
